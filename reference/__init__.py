@@ -1,0 +1,1 @@
+"""Instructor reference solutions, one module per exercise (NumPy modules never import TensorFlow)."""
