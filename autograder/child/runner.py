@@ -1,0 +1,316 @@
+"""The child process: run a submission's cells and call its functions.
+
+Usage: ``python -I runner.py JOBDIR``. Reads ``JOBDIR/job.json`` and the input
+arrays in ``JOBDIR/in``; writes only into ``JOBDIR/out``:
+
+    events.jsonl        one JSON line per event: cells probed, task started/ended
+    results-<k>.jsonl   one JSON line per finished call of task k
+    stdout-<k>.txt      what the student's code printed while task k ran
+
+The runner itself never executes student code. It forks:
+
+1. a *probe* that executes the cells in order, reporting each one over a pipe;
+   a cell that hangs or ends the process is marked bad and the probe restarts
+   without it, so one bad cell never hides the functions defined after it;
+2. one *task process* per task, which executes the good cells afresh, then
+   calls the task's function on each case, with memory, CPU, file-size and
+   wall-clock limits. Whatever that process does (raise, exit, hang, crash,
+   exhaust memory) costs its own task only.
+
+The grader (parent) holds the expected values and does every comparison; this
+process only reports what came back.
+"""
+import json
+import os
+import resource
+import select
+import signal
+import sys
+import time
+import traceback
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import wire  # noqa: E402
+
+del sys.path[0]
+
+SUBMISSION_NAME = "__submission__"
+
+
+def main(jobdir):
+    with open(os.path.join(jobdir, "job.json"), encoding="utf-8") as handle:
+        job = json.load(handle)
+    out = os.path.join(jobdir, "out")
+    events = open(os.path.join(out, "events.jsonl"), "a", encoding="utf-8")
+
+    def emit(**event):
+        events.write(json.dumps(event) + "\n")
+        events.flush()
+
+    _hide_installed_project()
+    cells = [_compile_cell(i, src) for i, src in enumerate(job["cells"])]
+    limits = job["limits"]
+    good, report = probe_cells(cells, limits, out)
+    emit(event="cells", cells=report)
+    for index, task in enumerate(job["tasks"]):
+        emit(event="task_start", task=index)
+        status, detail = run_task(index, task, [cells[i] for i in good], limits, jobdir)
+        emit(event="task_end", task=index, status=status, detail=detail)
+    events.close()
+
+
+# ----------------------------------------------------------------------------
+# cells
+
+def _compile_cell(index, source):
+    """Compile one cell; IPython magics and shell escapes become ``pass``."""
+    lines = []
+    for line in source.splitlines():
+        stripped = line.lstrip()
+        if stripped.startswith(("%", "!")):
+            line = line[: len(line) - len(stripped)] + "pass"
+        lines.append(line)
+    try:
+        return index, compile("\n".join(lines) + "\n", "<cell %d>" % (index + 1), "exec"), None
+    except (SyntaxError, ValueError) as exc:
+        return index, None, "%s: %s" % (type(exc).__name__, exc)
+
+
+def _exec_cells(cells, namespace, on_start=None, on_end=None):
+    for index, code, _ in cells:
+        if code is None:
+            continue
+        if on_start:
+            on_start(index)
+        error = None
+        try:
+            exec(code, namespace)
+        except BaseException as exc:  # noqa: BLE001 - student code may raise anything
+            error = "%s: %s" % (type(exc).__name__, _short(exc))
+        if on_end:
+            on_end(index, error)
+
+
+def probe_cells(cells, limits, out):
+    """Find which cells run to completion. Returns (good indices, per-cell report)."""
+    report = {i: {"cell": i + 1, "status": "syntax error", "error": err} for i, code, err in cells if code is None}
+    bad = {i for i, code, _ in cells if code is None}
+    deadline = time.monotonic() + limits["cells_seconds"]
+    while True:
+        todo = [c for c in cells if c[0] not in bad]
+        read_fd, write_fd = os.pipe()
+        pid = _fork_limited(limits, os.path.join(out, "stdout-cells.txt"))
+        if pid == 0:
+            os.close(read_fd)
+            pipe = os.fdopen(write_fd, "w")
+
+            def start(i):
+                pipe.write(json.dumps(["start", i]) + "\n")
+                pipe.flush()
+
+            def end(i, error):
+                pipe.write(json.dumps(["end", i, error]) + "\n")
+                pipe.flush()
+
+            _exec_cells(todo, {"__name__": SUBMISSION_NAME}, start, end)
+            pipe.write(json.dumps(["done"]) + "\n")
+            pipe.flush()
+            os._exit(0)
+        os.close(write_fd)
+        current, finished, buffer = None, False, b""
+        ended = {}
+        cell_deadline = deadline
+        while not finished:
+            remaining = min(deadline, cell_deadline) - time.monotonic()
+            ready, _, _ = select.select([read_fd], [], [], max(remaining, 0))
+            if not ready:
+                break
+            chunk = os.read(read_fd, 65536)
+            if not chunk:
+                break
+            buffer += chunk
+            while b"\n" in buffer:
+                line, buffer = buffer.split(b"\n", 1)
+                try:
+                    message = json.loads(line)
+                except ValueError:
+                    continue
+                if message[0] == "start":
+                    current = message[1]
+                    cell_deadline = time.monotonic() + limits["cell_seconds"]
+                elif message[0] == "end":
+                    ended[message[1]] = message[2]
+                    current, cell_deadline = None, deadline
+                elif message[0] == "done":
+                    finished = True
+        os.close(read_fd)
+        now = time.monotonic()
+        timed_out = not finished and now >= min(deadline, cell_deadline)
+        _kill_and_reap(pid)
+        for i, error in ended.items():
+            if error:
+                report[i] = {"cell": i + 1, "status": "raised", "error": error}
+        if finished:
+            break
+        if current is None:  # died between cells: blame the next one not reported
+            pending = [c[0] for c in todo if c[0] not in ended]
+            current = pending[0] if pending else None
+        if current is None:
+            break
+        bad.add(current)
+        report[current] = {"cell": current + 1, "status": "timed out" if timed_out else "ended the process",
+                           "error": None}
+        if now >= deadline:  # the time for all cells is spent: skip everything not yet confirmed
+            bad.update(c[0] for c in todo if c[0] not in ended)
+            break
+    return [c[0] for c in cells if c[0] not in bad], [report[i] for i in sorted(report)]
+
+
+# ----------------------------------------------------------------------------
+# tasks
+
+def run_task(index, task, cells, limits, jobdir):
+    """Run one task's calls in a fresh limited process. Returns (status, detail)."""
+    out = os.path.join(jobdir, "out")
+    pid = _fork_limited(limits, os.path.join(out, "stdout-%d.txt" % index), task["timeout"])
+    if pid == 0:
+        try:
+            _task_process(index, task, cells, jobdir)
+        finally:
+            os._exit(0)
+    deadline = time.monotonic() + task["timeout"]
+    status = _wait(pid, deadline)
+    return status
+
+
+def _task_process(index, task, cells, jobdir):
+    out = os.path.join(jobdir, "out")
+    results = open(os.path.join(out, "results-%d.jsonl" % index), "w", encoding="utf-8")
+    namespace = {"__name__": SUBMISSION_NAME}
+    _exec_cells(cells, namespace)
+    function = namespace.get(task["function"])
+    for call in task["calls"]:
+        record = {"id": call["id"]}
+        if not callable(function):
+            record["result"] = {"t": "missing"}
+        else:
+            indir = os.path.join(jobdir, "in")
+            args = [wire.decode(a, indir, allow_rng=True) for a in call["args"]]
+            kwargs = {k: wire.decode(v, indir, allow_rng=True) for k, v in call["kwargs"].items()}
+            encoder = wire.Encoder(out, "t%d-%s" % (index, call["id"]))
+            started = time.perf_counter()
+            try:
+                value = function(*args, **kwargs)
+                record["result"] = encoder.encode(value)
+            except BaseException as exc:  # noqa: BLE001 - student code may raise anything
+                record["result"] = {
+                    "t": "raised", "type": type(exc).__name__, "message": _short(exc),
+                    "is_value_error": isinstance(exc, ValueError),
+                    "where": _where(exc),
+                }
+            record["seconds"] = time.perf_counter() - started
+            record["args_after"] = [encoder.encode(a) if isinstance(a, np.ndarray) else None for a in args]
+        results.write(json.dumps(record) + "\n")
+        results.flush()
+    results.close()
+
+
+def _short(exc, limit=300):
+    text = str(exc)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _where(exc):
+    """The last line of the traceback that is in the student's code, e.g. 'cell 3, line 7'."""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.startswith("<cell "):
+            return "%s, line %d" % (frame.filename.strip("<>"), frame.lineno)
+    return None
+
+
+# ----------------------------------------------------------------------------
+# processes and limits
+
+def _fork_limited(limits, stdout_path, cpu_seconds=None):
+    """Fork; in the child, apply the limits and send stdout/stderr to a file."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid:
+        return pid
+    try:
+        os.setsid()
+        memory = limits["memory_mb"] << 20
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        cpu = int(cpu_seconds or limits["cells_seconds"]) + 1
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+        size = limits["output_mb"] << 20
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        log = os.open(stdout_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
+    except BaseException:  # noqa: BLE001
+        os._exit(70)
+    return 0
+
+
+def _wait(pid, deadline):
+    delay = 0.0005
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            _kill_group(pid)
+            return _describe(status)
+        if time.monotonic() >= deadline:
+            _kill_and_reap(pid)
+            return "timeout", None
+        time.sleep(delay)
+        delay = min(delay * 2, 0.02)
+
+
+def _describe(status):
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        kind = {signal.SIGXCPU: "cpu", signal.SIGXFSZ: "output", signal.SIGKILL: "killed",
+                signal.SIGSEGV: "crash", signal.SIGBUS: "crash", signal.SIGABRT: "crash"}.get(sig, "signal")
+        return kind, signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
+    code = os.WEXITSTATUS(status)
+    return ("ok", None) if code == 0 else ("exited", code)
+
+
+def _kill_group(pid):
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+def _kill_and_reap(pid):
+    _kill_group(pid)
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except OSError:
+        pass
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
+
+
+def _hide_installed_project():
+    """Drop import hooks of an editable install, so ``import reference`` cannot work."""
+    sys.meta_path[:] = [f for f in sys.meta_path if "editable" not in type(f).__module__.lower()
+                        and "editable" not in getattr(f, "__name__", "").lower()]
+    for name in [n for n in sys.modules if "editable" in n.lower()]:
+        del sys.modules[name]
+    sys.path_importer_cache.clear()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
