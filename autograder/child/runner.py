@@ -39,6 +39,17 @@ del sys.path[0]
 SUBMISSION_NAME = "__submission__"
 
 
+class _NoIPython:
+    """Stands in for IPython's ``get_ipython()`` so translated magics run as no-ops."""
+
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: None
+
+
+def _fresh_namespace():
+    return {"__name__": SUBMISSION_NAME, "get_ipython": _NoIPython}
+
+
 def main(jobdir):
     with open(os.path.join(jobdir, "job.json"), encoding="utf-8") as handle:
         job = json.load(handle)
@@ -114,7 +125,7 @@ def probe_cells(cells, limits, out):
                 pipe.write(json.dumps(["end", i, error]) + "\n")
                 pipe.flush()
 
-            _exec_cells(todo, {"__name__": SUBMISSION_NAME}, start, end)
+            _exec_cells(todo, _fresh_namespace(), start, end)
             pipe.write(json.dumps(["done"]) + "\n")
             pipe.flush()
             os._exit(0)
@@ -188,7 +199,7 @@ def run_task(index, task, cells, limits, jobdir):
 def _task_process(index, task, cells, jobdir):
     out = os.path.join(jobdir, "out")
     results = open(os.path.join(out, "results-%d.jsonl" % index), "w", encoding="utf-8")
-    namespace = {"__name__": SUBMISSION_NAME}
+    namespace = _fresh_namespace()
     _exec_cells(cells, namespace)
     function = namespace.get(task["function"])
     for call in task["calls"]:

@@ -1,0 +1,192 @@
+"""Grade one submission for one exercise: cases -> sandbox -> verdicts -> scores.
+
+The student's code runs only in the child (sandbox.py); the reference, the
+expected values and every comparison stay here in the parent.
+"""
+from __future__ import annotations
+
+import copy
+import time
+import zlib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import checks
+from .child.wire import RngSeed
+from .sandbox import Call, Limits, Outcome, TaskJob, TaskRun, run_submission
+from .spec import Case, Exercise, Misconception, Task, Verdict
+from .submission import Submission
+
+DEFAULT_SEED = 0
+
+_LOST = {
+    "timeout": "did not finish within {timeout:g} s: an infinite loop, or a Python loop over every pixel "
+               "of a large input? Vectorise with NumPy",
+    "cpu": "used more than {timeout:g} s of CPU time: an infinite loop?",
+    "output": "printed or wrote too much output; remove debugging prints from the function",
+    "crash": "crashed the Python process ({detail})",
+    "signal": "was killed by the signal {detail}",
+    "killed": "was killed (out of memory or time)",
+    "exited": "ended the Python process (exit code {detail}): do not call os._exit() or exit() in a task",
+    "ok": "ended the Python process before returning: do not call os._exit() in a task",
+    "lost": "ended the grading process; the task cannot be graded",
+}
+
+
+@dataclass
+class CaseResult:
+    case: Case
+    verdict: Verdict
+
+
+@dataclass
+class TaskResult:
+    task: Task
+    score: float
+    cases: list[CaseResult]
+    notes: list[str] = field(default_factory=list)   # task-level remarks (missing function, ...)
+    stdout: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.task.name
+
+    @property
+    def max_score(self) -> int:
+        return self.task.points
+
+    @property
+    def passed(self) -> bool:
+        return self.score == self.max_score
+
+    @property
+    def misconceptions(self) -> list[Misconception]:
+        seen = {}
+        for result in self.cases:
+            m = result.verdict.misconception
+            if m is not None and m.key not in seen:
+                seen[m.key] = m
+        return list(seen.values())
+
+
+@dataclass
+class ExerciseResult:
+    exercise: Exercise
+    tasks: list[TaskResult]
+    cell_problems: list[dict]
+    warnings: list[str]
+    hidden: bool
+    seed: int
+    isolated: bool
+    seconds: float
+
+    @property
+    def score(self) -> float:
+        return round(sum(t.score for t in self.tasks), 2)
+
+    @property
+    def max_score(self) -> int:
+        return self.exercise.max_score
+
+
+def cases_for(task: Task, hidden: bool, seed: int) -> list[Case]:
+    """The public cases, then (if asked) the hidden ones drawn from ``seed`` and the task's name."""
+    cases = list(task.public)
+    if hidden:
+        cases += task.hidden_cases(np.random.default_rng([seed, zlib.crc32(task.name.encode())]))
+    return cases
+
+
+def grade(exercise: Exercise, submission: Submission, *, hidden: bool, seed: int = DEFAULT_SEED,
+          limits: Limits = Limits(), isolate: bool | None = None) -> ExerciseResult:
+    """Grade ``submission`` on every task of ``exercise``. Never raises for student code."""
+    started = time.perf_counter()
+    plan = [(task, cases_for(task, hidden, seed)) for task in exercise.tasks]
+    jobs = [TaskJob(task.name, [Call("c%d" % i, c.args, c.kwargs) for i, c in enumerate(cases)],
+                    task.timeout or limits.task_seconds)
+            for task, cases in plan]
+    run = run_submission(submission.cells, jobs, limits, isolate)
+    results = [judge_task(task, cases, run.tasks[task.name], run.cells) for task, cases in plan]
+    return ExerciseResult(exercise, results, run.cells, list(submission.warnings), hidden, seed,
+                          run.isolated, time.perf_counter() - started)
+
+
+def judge_task(task: Task, cases: list[Case], run: TaskRun, cell_problems: list[dict]) -> TaskResult:
+    timeout = task.timeout or 0
+    results = []
+    notes = []
+    outcomes = [run.outcomes.get("c%d" % i, Outcome("lost")) for i in range(len(cases))]
+    if outcomes and all(o.kind == "missing" for o in outcomes):
+        notes.append("`%s` is not defined in your submission%s" % (task.name, _cell_hint(cell_problems)))
+    for case, outcome in zip(cases, outcomes):
+        if outcome.kind == "missing":
+            verdict = Verdict(False, "`%s` is not defined" % task.name)
+        elif outcome.kind == "lost":
+            verdict = Verdict(False, _LOST.get(run.status, _LOST["lost"]).format(
+                timeout=timeout, detail=run.detail))
+        else:
+            verdict = judge_case(task, case, outcome)
+        results.append(CaseResult(case, verdict))
+    passed = sum(r.verdict.passed for r in results)
+    score = round(task.points * passed / len(results), 2) if results else 0.0
+    return TaskResult(task, score, results, notes, run.stdout)
+
+
+def judge_case(task: Task, case: Case, outcome: Outcome) -> Verdict:
+    """Judge one returned value or raised exception against the reference."""
+    if outcome.kind == "raised":
+        error = outcome.error
+        if case.expect == "raises":
+            if error["is_value_error"]:
+                return Verdict(True)
+            return Verdict(False, "raised %s instead of ValueError (%s)" % (error["type"], case.reason))
+        if error["type"] == "NotImplementedError":
+            return Verdict(False, "not implemented yet: the starter's `raise NotImplementedError()` is still there")
+        where = " at %s" % error["where"] if error.get("where") else ""
+        return Verdict(False, "raised %s%s: %s" % (error["type"], where, error["message"]))
+    result = outcome.value
+    if case.expect == "raises":
+        return Verdict(False, "returned %s instead of raising ValueError (%s)"
+                       % (checks.describe(result), case.reason))
+    expected = call_reference(task.reference, case)
+    verdict = task.compare(result, expected)
+    if not verdict.passed:
+        verdict.misconception = diagnose(task, case, result)
+        return verdict
+    for position, after in enumerate(outcome.args_after):
+        before = case.args[position] if position < len(case.args) else None
+        if isinstance(before, np.ndarray) and not checks.unchanged(before, after):
+            return Verdict(False, "the result is right, but your function changed its input array "
+                           "(argument %d) in place; work on a copy (e.g. x.copy() or np.pad)" % (position + 1))
+    return verdict
+
+
+def call_reference(function, case: Case):
+    """Call a reference or a known-wrong variant on private copies of the case's arguments."""
+    def fresh(value):
+        if isinstance(value, RngSeed):
+            return np.random.default_rng(int(value))
+        return copy.deepcopy(value)
+    return function(*[fresh(a) for a in case.args], **{k: fresh(v) for k, v in case.kwargs.items()})
+
+
+def diagnose(task: Task, case: Case, result) -> Misconception | None:
+    """The first known misconception whose wrong answer equals ``result``."""
+    for misconception in task.misconceptions:
+        try:
+            wrong = call_reference(misconception.variant, case)
+        except Exception:  # noqa: BLE001 - a variant may not apply to this input
+            continue
+        if task.compare(result, wrong).passed:
+            return misconception
+    return None
+
+
+def _cell_hint(cell_problems):
+    broken = [p for p in cell_problems if p.get("status") != "raised" or "NameError" not in str(p.get("error"))]
+    if not broken:
+        return ""
+    first = broken[0]
+    return " (cell %d %s%s, which may be where it was meant to be defined)" % (
+        first["cell"], first["status"], ": " + first["error"] if first.get("error") else "")

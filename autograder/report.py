@@ -1,0 +1,118 @@
+"""Render an ExerciseResult: terminal text, the JSON contract, Gradescope's results.json.
+
+Hidden cases are described by their label and the likely mistake only; values
+(expected or returned) are printed for public cases alone.
+"""
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+
+from .grading import ExerciseResult, TaskResult
+
+HONEST = ("Passing the public checks does not guarantee full marks: grading adds hidden cases "
+          "with other sizes, strides and edge cases.")
+MAX_CASES_SHOWN = 3
+
+
+def _fmt(score: float) -> str:
+    return ("%.2f" % score).rstrip("0").rstrip(".")
+
+
+def task_feedback(result: TaskResult, with_values: bool = True) -> str:
+    """Plain-text feedback for one task: what failed, why, where to look."""
+    lines = list(result.notes)
+    failed = [r for r in result.cases if not r.verdict.passed]
+    total = len(result.cases)
+    if not failed:
+        return "all %d cases passed" % total
+    if not result.notes:
+        lines.append("%d of %d cases passed" % (total - len(failed), total))
+        for case_result in failed[:MAX_CASES_SHOWN]:
+            case, verdict = case_result.case, case_result.verdict
+            kind = "hidden case" if case.hidden else "case"
+            lines.append("- %s: %s" % (kind, case.label))
+            lines.append("  %s" % verdict.message)
+            if verdict.detail and with_values and not case.hidden:
+                lines.extend("  " + line for line in verdict.detail.splitlines())
+            if verdict.misconception:
+                m = verdict.misconception
+                lines.append("  Likely mistake: %s. %s" % (m.title, m.explanation))
+        if len(failed) > MAX_CASES_SHOWN:
+            lines.append("- and %d more failing case(s)" % (len(failed) - MAX_CASES_SHOWN))
+    if result.task.look_at:
+        lines.append("Look at: %s" % result.task.look_at)
+    return "\n".join(lines)
+
+
+def _symbols():
+    encoding = getattr(sys.stdout, "encoding", None) or "ascii"
+    try:
+        "✓✗".encode(encoding)
+        return "✓", "✗"
+    except (UnicodeEncodeError, LookupError):
+        return "PASS", "FAIL"
+
+
+def text(result: ExerciseResult, submission_path: str, color: bool = False) -> str:
+    """The report a student reads in a terminal."""
+    def style(s, **kw):
+        if not color:
+            return s
+        import click
+        return click.style(s, **kw)
+
+    ok, bad = _symbols()
+    ex = result.exercise
+    kind = "public and hidden cases" if result.hidden else "public checks"
+    out = [style("%s · %s" % (ex.key, ex.title), bold=True), "%s, %s" % (submission_path, kind), ""]
+    for warning in result.warnings:
+        out.append(style("warning: " + warning, fg="yellow"))
+    for problem in result.cell_problems:
+        error = (": " + problem["error"]) if problem.get("error") else ""
+        out.append(style("note: cell %d %s%s" % (problem["cell"], problem["status"], error), fg="yellow"))
+    if result.warnings or result.cell_problems:
+        out.append("")
+    width = max(len(t.name) for t in result.tasks)
+    for task in result.tasks:
+        mark = style(ok, fg="green") if task.passed else style(bad, fg="red")
+        head = "%s %-*s %5s/%d" % (mark, width, task.name, _fmt(task.score), task.max_score)
+        out.append(head)
+        if not task.passed:
+            body = task_feedback(task)
+            for line in body.splitlines():
+                out.extend(textwrap.wrap(line, 100, initial_indent="    ", subsequent_indent="      ",
+                                         replace_whitespace=False, drop_whitespace=False) or [""])
+    out.append("")
+    out.append(style("Score: %s/%d" % (_fmt(result.score), result.max_score), bold=True)
+               + ("" if result.hidden else " on the public checks"))
+    if not result.hidden:
+        out.append(HONEST)
+    if not result.isolated and result.hidden:
+        out.append(style("warning: graded without the sandbox (--allow-unisolated)", fg="yellow"))
+    return "\n".join(out)
+
+
+def as_json(result: ExerciseResult) -> str:
+    """The JSON contract: exercise, score, max_score, tasks[name, score, max_score, passed, feedback]."""
+    return json.dumps({
+        "exercise": result.exercise.key,
+        "score": result.score,
+        "max_score": result.max_score,
+        "tasks": [{"name": t.name, "score": t.score, "max_score": t.max_score, "passed": t.passed,
+                   "feedback": task_feedback(t)} for t in result.tasks],
+    }, indent=2)
+
+
+def as_gradescope(result: ExerciseResult) -> str:
+    """Gradescope's results.json: score, execution_time, tests[name, score, max_score, output, visibility]."""
+    notes = [w for w in result.warnings] + ["cell %d %s" % (p["cell"], p["status"]) for p in result.cell_problems]
+    return json.dumps({
+        "score": result.score,
+        "execution_time": round(result.seconds, 2),
+        "output": "\n".join(notes) if notes else "Graded %s: %s/%d" % (
+            result.exercise.key, _fmt(result.score), result.max_score),
+        "tests": [{"name": t.name, "score": t.score, "max_score": t.max_score,
+                   "output": task_feedback(t), "visibility": "visible"} for t in result.tasks],
+    }, indent=2)
