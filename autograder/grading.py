@@ -104,16 +104,17 @@ def grade(exercise: Exercise, submission: Submission, *, hidden: bool, seed: int
     started = time.perf_counter()
     plan = [(task, cases_for(task, hidden, seed)) for task in exercise.tasks]
     jobs = [TaskJob(task.name, [Call("c%d" % i, c.args, c.kwargs) for i, c in enumerate(cases)],
-                    task.timeout or limits.task_seconds)
+                    task.timeout or limits.task_seconds, task.probe)
             for task, cases in plan]
-    run = run_submission(submission.cells, jobs, limits, isolate)
-    results = [judge_task(task, cases, run.tasks[task.name], run.cells) for task, cases in plan]
+    run = run_submission(submission.cells, jobs, limits, isolate, exercise.preload)
+    results = [judge_task(task, cases, run.tasks[task.name], run.cells, job.timeout)
+               for (task, cases), job in zip(plan, jobs)]
     return ExerciseResult(exercise, results, run.cells, list(submission.warnings), hidden, seed,
                           run.isolated, time.perf_counter() - started)
 
 
-def judge_task(task: Task, cases: list[Case], run: TaskRun, cell_problems: list[dict]) -> TaskResult:
-    timeout = task.timeout or 0
+def judge_task(task: Task, cases: list[Case], run: TaskRun, cell_problems: list[dict],
+               timeout: float) -> TaskResult:
     results = []
     notes = []
     outcomes = [run.outcomes.get("c%d" % i, Outcome("lost")) for i in range(len(cases))]
@@ -152,7 +153,7 @@ def judge_case(task: Task, case: Case, outcome: Outcome) -> Verdict:
     expected = call_reference(task.reference, case)
     verdict = task.compare(result, expected)
     if not verdict.passed:
-        verdict.misconception = diagnose(task, case, result)
+        verdict.misconception = verdict.misconception or diagnose(task, case, result)
         return verdict
     for position, after in enumerate(outcome.args_after):
         before = case.args[position] if position < len(case.args) else None

@@ -21,7 +21,7 @@ def _fmt(score: float) -> str:
 
 
 def task_feedback(result: TaskResult, with_values: bool = True) -> str:
-    """Plain-text feedback for one task: what failed, why, where to look."""
+    """Plain-text feedback for one task: what failed, why, the likely mistake, where to look."""
     lines = list(result.notes)
     failed = [r for r in result.cases if not r.verdict.passed]
     total = len(result.cases)
@@ -29,18 +29,24 @@ def task_feedback(result: TaskResult, with_values: bool = True) -> str:
         return "all %d cases passed" % total
     if not result.notes:
         lines.append("%d of %d cases passed" % (total - len(failed), total))
-        for case_result in failed[:MAX_CASES_SHOWN]:
+        shown_detail = False
+        messages = set()
+        for case_result in failed:
             case, verdict = case_result.case, case_result.verdict
-            kind = "hidden case" if case.hidden else "case"
-            lines.append("- %s: %s" % (kind, case.label))
-            lines.append("  %s" % verdict.message)
-            if verdict.detail and with_values and not case.hidden:
+            if verdict.message in messages or len(messages) >= MAX_CASES_SHOWN:
+                continue
+            messages.add(verdict.message)
+            lines.append("- %s: %s" % ("hidden case" if case.hidden else "case", case.label))
+            lines.append("  " + verdict.message)
+            if verdict.detail and with_values and not case.hidden and not shown_detail:
                 lines.extend("  " + line for line in verdict.detail.splitlines())
-            if verdict.misconception:
-                m = verdict.misconception
-                lines.append("  Likely mistake: %s. %s" % (m.title, m.explanation))
-        if len(failed) > MAX_CASES_SHOWN:
-            lines.append("- and %d more failing case(s)" % (len(failed) - MAX_CASES_SHOWN))
+                shown_detail = True
+        others = len(failed) - len(messages)
+        if others:
+            lines.append("- %d more failing case(s)%s" % (
+                others, " with the same problem" if len(messages) == 1 else ""))
+        for m in result.misconceptions:
+            lines.append("Likely mistake: %s. %s" % (m.title, m.explanation))
     if result.task.look_at:
         lines.append("Look at: %s" % result.task.look_at)
     return "\n".join(lines)
@@ -80,10 +86,11 @@ def text(result: ExerciseResult, submission_path: str, color: bool = False) -> s
         head = "%s %-*s %5s/%d" % (mark, width, task.name, _fmt(task.score), task.max_score)
         out.append(head)
         if not task.passed:
-            body = task_feedback(task)
-            for line in body.splitlines():
-                out.extend(textwrap.wrap(line, 100, initial_indent="    ", subsequent_indent="      ",
-                                         replace_whitespace=False, drop_whitespace=False) or [""])
+            for line in task_feedback(task).splitlines():
+                if line.startswith("   ") or "[" in line[:4]:   # pre-formatted values
+                    out.append("    " + line)
+                else:
+                    out.extend(textwrap.wrap(line, 100, initial_indent="    ", subsequent_indent="      "))
     out.append("")
     out.append(style("Score: %s/%d" % (_fmt(result.score), result.max_score), bold=True)
                + ("" if result.hidden else " on the public checks"))

@@ -23,6 +23,8 @@ from typing import Any
 from .child import wire
 
 RUNNER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "child", "runner.py")
+ASSETS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "coursedata")
+ASSETS_IN_SANDBOX = "/assets"   # the shipped pre-trained base and data: public, read-only
 MAX_LOG_BYTES = 16 << 20
 STDOUT_TAIL = 2000
 
@@ -52,6 +54,7 @@ class TaskJob:
     name: str          # the function to call
     calls: list[Call]
     timeout: float
+    probe: str = ""    # if set, the child calls probes.<probe>(function, *args, **kwargs)
 
 
 @dataclass
@@ -95,12 +98,13 @@ def bwrap_path() -> str | None:
 
 
 def run_submission(cells: list[str], jobs: list[TaskJob], limits: Limits = Limits(),
-                   isolate: bool | None = None) -> SandboxRun:
+                   isolate: bool | None = None, preload: tuple[str, ...] = ()) -> SandboxRun:
     """Run ``jobs`` against the code in ``cells`` in a child process.
 
     isolate: True requires bubblewrap, False runs without it, None uses it when
-    installed. Returns what every call produced; never raises for anything the
-    student's code does.
+    installed. preload: libraries the child imports once before forking tasks.
+    Returns what every call produced; never raises for anything the student's
+    code does.
     """
     use_bwrap = bool(bwrap_path()) if isolate is None else isolate
     if use_bwrap and not bwrap_path():
@@ -113,7 +117,7 @@ def run_submission(cells: list[str], jobs: list[TaskJob], limits: Limits = Limit
         while pending:
             attempt += 1
             jobdir = os.path.join(root, "job%d" % attempt)
-            finished, report = _run_once(jobdir, cells, pending, limits, use_bwrap)
+            finished, report = _run_once(jobdir, cells, pending, limits, use_bwrap, preload)
             if attempt == 1:
                 cell_report = report
             tasks.update(finished)
@@ -128,20 +132,22 @@ def run_submission(cells: list[str], jobs: list[TaskJob], limits: Limits = Limit
     return SandboxRun(cell_report, tasks, use_bwrap)
 
 
-def _run_once(jobdir, cells, jobs, limits, use_bwrap):
+def _run_once(jobdir, cells, jobs, limits, use_bwrap, preload):
     indir, outdir, workdir = (os.path.join(jobdir, d) for d in ("in", "out", "work"))
     for d in (indir, outdir, workdir):
         os.makedirs(d, mode=0o700)
     job = {"cells": cells, "limits": {"memory_mb": limits.memory_mb, "output_mb": limits.output_mb,
                                       "cells_seconds": limits.cells_seconds,
-                                      "cell_seconds": limits.cell_seconds}, "tasks": []}
+                                      "cell_seconds": limits.cell_seconds},
+           "tasks": [], "preload": list(preload), "assets": ASSETS_IN_SANDBOX if use_bwrap else ASSETS}
     for k, task in enumerate(jobs):
         calls = []
         for call in task.calls:
             encoder = wire.Encoder(indir, "t%d-%s" % (k, call.id))
             calls.append({"id": call.id, "args": [encoder.encode(a) for a in call.args],
                           "kwargs": {name: encoder.encode(v) for name, v in call.kwargs.items()}})
-        job["tasks"].append({"function": task.name, "timeout": task.timeout, "calls": calls})
+        job["tasks"].append({"function": task.name, "timeout": task.timeout, "calls": calls,
+                             "probe": task.probe})
     wire.dump_json(job, os.path.join(jobdir, "job.json"))
 
     command, cwd = _command(jobdir, use_bwrap)
@@ -170,6 +176,7 @@ def _command(jobdir, use_bwrap):
         bwrap_path(), "--unshare-all", "--die-with-parent", "--new-session",
         *binds,
         "--ro-bind", os.path.dirname(RUNNER), "/grader",
+        *(["--ro-bind", ASSETS, ASSETS_IN_SANDBOX] if os.path.isdir(ASSETS) else []),
         "--bind", jobdir, "/job",
         "--ro-bind", os.path.join(jobdir, "in"), "/job/in",
         "--ro-bind", os.path.join(jobdir, "job.json"), "/job/job.json",

@@ -58,6 +58,8 @@ class Task:
     misconceptions: tuple[Misconception, ...] = ()
     look_at: str = ""
     timeout: float | None = None
+    probe: str = ""   # Keras tasks: the child-side probe in child/probes.py that calls the function
+
 
     def hidden_cases(self, rng: np.random.Generator) -> list[Case]:
         return [replace(case, hidden=True) for case in self.hidden(rng)]
@@ -70,6 +72,7 @@ class Exercise:
     title: str
     tasks: tuple[Task, ...]
     uses_keras: bool = False
+    preload: tuple[str, ...] = ()   # libraries the child imports once, before the tasks
 
     @property
     def max_score(self) -> int:

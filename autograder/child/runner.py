@@ -31,7 +31,8 @@ import traceback
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
 import wire  # noqa: E402
 
 del sys.path[0]
@@ -62,6 +63,9 @@ def main(jobdir):
 
     _hide_installed_project()
     cells = [_compile_cell(i, src) for i, src in enumerate(job["cells"])]
+    _preload(job.get("preload", []), cells)
+    if any(task.get("probe") for task in job["tasks"]):
+        _load_probes(job.get("assets"))
     limits = job["limits"]
     good, report = probe_cells(cells, limits, out)
     emit(event="cells", cells=report)
@@ -179,6 +183,30 @@ def probe_cells(cells, limits, out):
     return [c[0] for c in cells if c[0] not in bad], [report[i] for i in sorted(report)]
 
 
+def _preload(modules, cells):
+    """Import, once and before forking, the libraries the job and the cells use.
+
+    Only well-known installed libraries are imported (never the student's
+    code), so every task process starts with them warm: TensorFlow is
+    imported once per child, not once per task.
+    """
+    wanted = set(modules)
+    for _, code, _ in cells:
+        if code is None:
+            continue
+        for const in code.co_names:
+            if const in PRELOADABLE:
+                wanted.add(const)
+    for name in sorted(wanted & PRELOADABLE, key=lambda n: n != "numpy"):
+        try:
+            __import__(name)
+        except BaseException:  # noqa: BLE001 - a broken install fails the task later, visibly
+            pass
+
+
+PRELOADABLE = {"numpy", "scipy", "tensorflow", "keras", "sklearn"}
+
+
 # ----------------------------------------------------------------------------
 # tasks
 
@@ -202,6 +230,8 @@ def _task_process(index, task, cells, jobdir):
     namespace = _fresh_namespace()
     _exec_cells(cells, namespace)
     function = namespace.get(task["function"])
+    if callable(function) and task.get("probe"):
+        function = _probe(task["probe"], function)
     for call in task["calls"]:
         record = {"id": call["id"]}
         if not callable(function):
@@ -226,6 +256,25 @@ def _task_process(index, task, cells, jobdir):
         results.write(json.dumps(record) + "\n")
         results.flush()
     results.close()
+
+
+_PROBES = None
+
+
+def _load_probes(assets):
+    """Import child/probes.py (Keras helpers that call student functions), once, before forking."""
+    global _PROBES
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("_grader_probes", os.path.join(HERE, "probes.py"))
+    _PROBES = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(_PROBES)
+    _PROBES.ASSETS = assets
+
+
+def _probe(name, function):
+    """``function`` wrapped by the named probe: probe(function, *args, **kwargs)."""
+    probe = getattr(_PROBES, name)
+    return lambda *args, **kwargs: probe(function, *args, **kwargs)
 
 
 def _short(exc, limit=300):

@@ -20,7 +20,7 @@ import numpy as np
 
 MAX_NODES = 200_000          # values in one encoded tree
 MAX_DEPTH = 8                # nesting of lists/tuples/dicts
-MAX_STR = 2_000              # characters kept of a string
+MAX_STR = 4 << 20            # characters kept of a string (a model's JSON config fits)
 MAX_ARRAY_BYTES = 64 << 20   # bytes of one array file
 
 

@@ -1,0 +1,22 @@
+# expect: to_unit_range=pass conv2d_single=fail conv2d=pass message=in place
+# Flips the caller's kernel in place (to undo a flip later) and forgets to restore it.
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+
+def to_unit_range(image):
+    return (image / 255).astype(np.float32)
+
+
+def conv2d_single(image, kernel):
+    if image.ndim != 2 or kernel.ndim != 2 or kernel.shape[0] > image.shape[0] or kernel.shape[1] > image.shape[1]:
+        raise ValueError("bad shapes")
+    kernel[:] = kernel[::-1, ::-1].copy()
+    k = kernel[::-1, ::-1]
+    return np.einsum("ijkl,kl->ij", sliding_window_view(image, k.shape), k)
+
+
+def conv2d(x, filters, bias):
+    if x.shape[2] != filters.shape[2] or len(bias) != filters.shape[3]:
+        raise ValueError("mismatch")
+    return np.einsum("ijckl,klcf->ijf", sliding_window_view(x, filters.shape[:2], axis=(0, 1)), filters) + bias

@@ -1,0 +1,59 @@
+"""Every submission in tests/corpus/exN/ is graded (public and hidden cases) as its header says.
+
+The first line of a .py file (or the notebook's metadata "expect") holds the
+verdicts, one per task:
+    pass       full marks            fail        less than full marks
+    fail:KEY   less than full, and misconception KEY diagnosed
+    zero       no marks              missing     no marks, "not defined" said
+and optionally message=TEXT: some task's feedback contains TEXT.
+"""
+import json
+from pathlib import Path
+
+import pytest
+
+from autograder import exercises, grading, report
+from autograder.submission import load
+
+CORPUS = Path(__file__).parent / "corpus"
+SUBMISSIONS = sorted(p for p in CORPUS.glob("ex*/*") if p.suffix in (".py", ".ipynb"))
+
+
+def expectations(path: Path):
+    if path.suffix == ".ipynb":
+        line = json.loads(path.read_text())["metadata"]["expect"]
+    else:
+        line = path.read_text().splitlines()[0]
+        assert line.startswith("# expect:"), "%s has no '# expect:' header" % path
+        line = line[len("# expect:"):]
+    message = None
+    if " message=" in line:
+        line, message = line.split(" message=", 1)
+    verdicts = dict(item.split("=", 1) for item in line.split())
+    return verdicts, message
+
+
+@pytest.mark.parametrize("path", SUBMISSIONS, ids=lambda p: "%s/%s" % (p.parent.name, p.name))
+def test_corpus_verdict(path):
+    exercise = exercises.load(path.parent.name)
+    verdicts, message = expectations(path)
+    assert set(verdicts) == {t.name for t in exercise.tasks}, "header must name every task"
+    result = grading.grade(exercise, load(str(path)), hidden=True, seed=1234)
+    feedback = {t.name: report.task_feedback(t) for t in result.tasks}
+    for task in result.tasks:
+        want = verdicts[task.name]
+        why = "%s: %s -> %s/%s\n%s" % (path.name, task.name, task.score, task.max_score, feedback[task.name])
+        if want == "pass":
+            assert task.passed, why
+        elif want == "zero":
+            assert task.score == 0, why
+        elif want == "missing":
+            assert task.score == 0 and "is not defined" in feedback[task.name], why
+        else:
+            assert want.startswith("fail"), "unknown verdict %r" % want
+            assert task.score < task.max_score, why
+            if ":" in want:
+                key = want.split(":", 1)[1]
+                assert key in [m.key for m in task.misconceptions], why
+    if message:
+        assert any(message in text for text in feedback.values()), feedback
