@@ -145,7 +145,9 @@ def judge_case(task: Task, case: Case, outcome: Outcome) -> Verdict:
         if error["type"] == "NotImplementedError":
             return Verdict(False, "not implemented yet: the starter's `raise NotImplementedError()` is still there")
         where = " at %s" % error["where"] if error.get("where") else ""
-        return Verdict(False, "raised %s%s: %s" % (error["type"], where, error["message"]))
+        misconception = task.explain_error(error) if task.explain_error else None
+        return Verdict(False, "raised %s%s: %s" % (error["type"], where, error["message"]),
+                       misconception=misconception)
     result = outcome.value
     if case.expect == "raises":
         return Verdict(False, "returned %s instead of raising ValueError (%s)"
@@ -175,6 +177,8 @@ def call_reference(function, case: Case):
 def diagnose(task: Task, case: Case, result) -> Misconception | None:
     """The first known misconception whose wrong answer equals ``result``."""
     for misconception in task.misconceptions:
+        if misconception.variant is None:
+            continue
         try:
             wrong = call_reference(misconception.variant, case)
         except Exception:  # noqa: BLE001 - a variant may not apply to this input

@@ -33,12 +33,13 @@ class Misconception:
 
     variant: a function with the task's signature that computes the wrong
     answer; a result equal to it (and not to the reference) is diagnosed.
+    Keras tasks diagnose in their comparator instead and leave it None.
     """
 
     key: str
     title: str
     explanation: str
-    variant: Callable
+    variant: Callable | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class Task:
     look_at: str = ""
     timeout: float | None = None
     probe: str = ""   # Keras tasks: the child-side probe in child/probes.py that calls the function
+    explain_error: Callable[[dict], Misconception | None] | None = None  # diagnose a raised error
 
 
     def hidden_cases(self, rng: np.random.Generator) -> list[Case]:

@@ -14,6 +14,7 @@ CATALOG = {
     "ex1": ("convolution", "Images are numbers; the convolution operation", False),
     "ex2": ("padding", "Padding and strides", False),
     "ex3": ("pooling", "Max, min and average pooling", False),
+    "ex5": ("residual", "Residual blocks", True),
 }
 
 
