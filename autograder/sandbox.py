@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import sysconfig
@@ -20,6 +21,7 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
+from .cgroup import ChildGroup
 from .child import wire
 
 RUNNER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "child", "runner.py")
@@ -38,6 +40,7 @@ class Limits:
     cells_seconds: float = 20.0    # wall clock for all its cells, once
     memory_mb: int = 2048          # address space of the process running student code
     output_mb: int = 8             # largest file (printed output included) it may write
+    max_processes: int = 512       # processes and threads of the whole child (where a cgroup is allowed)
 
 
 @dataclass
@@ -152,12 +155,21 @@ def _run_once(jobdir, cells, jobs, limits, use_bwrap, preload):
 
     command, cwd = _command(jobdir, use_bwrap)
     budget = limits.cells_seconds + sum(t.timeout for t in jobs) + 15.0
+    group = ChildGroup.create(limits.max_processes)
+    process = subprocess.Popen(command, cwd=cwd, env=_child_env(jobdir, use_bwrap), stdin=subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                               preexec_fn=group.join if group else None)
     try:
-        subprocess.run(command, cwd=cwd, env=_child_env(jobdir, use_bwrap), stdin=subprocess.DEVNULL,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=budget,
-                       start_new_session=True)
+        process.wait(timeout=budget)
     except subprocess.TimeoutExpired:
-        pass
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        process.wait()
+    finally:
+        if group:
+            group.close()
     return _collect(outdir, jobs)
 
 
