@@ -1,0 +1,125 @@
+"""Run each attack in this folder as an ex1 submission and say whether it was blocked.
+
+Every attack file is a template: {REPO}, {PORT}, {OUTSIDE} and {MARKER} are
+filled in before grading. Its `to_unit_range` tries the escape and returns the
+right answer only if the escape worked; its `conv2d_single` is correct. An
+attack is blocked when `to_unit_range` earns nothing, `conv2d_single` still
+earns full marks, nothing reached the test server, nothing was written
+outside, no process is left behind, and grading stayed within its limits.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import threading
+import time
+import uuid
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from autograder import exercises, grading
+from autograder.sandbox import Limits
+from autograder.submission import Submission
+
+HERE = Path(__file__).parent
+REPO = HERE.parent.parent
+ATTACKS = sorted(p for p in HERE.glob("*.py") if not p.name.startswith(("harness", "__")))
+LIMITS = Limits(task_seconds=5.0, cell_seconds=5.0, cells_seconds=10.0, memory_mb=1024, output_mb=8)
+TIME_BUDGET = 60.0   # seconds for one attack's grading, all limits included
+
+
+@dataclass
+class AttackResult:
+    name: str
+    description: str
+    blocked: bool
+    how: str
+    seconds: float
+
+
+class _Listener:
+    """A TCP server on 127.0.0.1 that counts connections."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self.running = True
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while self.running:
+            try:
+                conn, _ = self.sock.accept()
+                self.connections += 1
+                conn.close()
+            except OSError:
+                pass
+
+    def close(self):
+        self.running = False
+        self.thread.join()
+        self.sock.close()
+
+
+def _leftover(marker):
+    out = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True)
+    return [int(p) for p in out.stdout.split()]
+
+
+def run_attack(path: Path, isolate: bool = True) -> AttackResult:
+    text = path.read_text()
+    description = text.splitlines()[0].replace("# attack:", "").strip()
+    marker = "cnn-attack-%s" % uuid.uuid4().hex
+    outside = str(REPO / ("%s.txt" % marker))   # the repository: never writable from the sandbox
+    listener = _Listener()
+    source = (text.replace("{REPO}", str(REPO)).replace("{PORT}", str(listener.port))
+              .replace("{OUTSIDE}", outside).replace("{MARKER}", marker))
+    ex1 = exercises.load("ex1")
+    exercise = replace(ex1, tasks=(ex1.task("to_unit_range"), ex1.task("conv2d_single")))
+    os.environ["CNN_GRADER_TEST_SECRET"] = "s3cret"
+    started = time.perf_counter()
+    try:
+        result = grading.grade(exercise, Submission(str(path), [source]), hidden=True, seed=0,
+                               limits=LIMITS, isolate=isolate)
+    finally:
+        seconds = time.perf_counter() - started
+        os.environ.pop("CNN_GRADER_TEST_SECRET", None)
+        listener.close()
+    attacked, control = result.tasks
+    left = _leftover(marker)
+    for pid in left:
+        try:
+            os.kill(pid, 9)
+        except OSError:
+            pass
+    wrote = os.path.exists(outside)
+    if wrote:
+        os.remove(outside)
+    problems = []
+    if attacked.score > 0:
+        problems.append("the attacking task scored %s" % attacked.score)
+    if not control.passed:
+        problems.append("the correct task beside it lost marks (%s)" % control.score)
+    if listener.connections:
+        problems.append("%d network connection(s) got through" % listener.connections)
+    if wrote:
+        problems.append("wrote a file outside its directory")
+    if left:
+        problems.append("left %d process(es) running" % len(left))
+    if seconds > TIME_BUDGET:
+        problems.append("grading took %.0f s" % seconds)
+    how = "; ".join(problems) if problems else _first_line(attacked)
+    return AttackResult(path.stem, description, not problems, how, seconds)
+
+
+def _first_line(task_result):
+    for case in task_result.cases:
+        if not case.verdict.passed:
+            return case.verdict.message.split(":")[0][:70]
+    return ""

@@ -1,0 +1,20 @@
+# attack: allocate memory until the machine runs out
+import numpy as np
+
+
+def to_unit_range(image):
+    hog = []
+    while True:
+        hog.append(np.ones(1 << 24))
+
+
+def conv2d_single(image, kernel):
+    # a correct task beside the attack: it must still earn full marks
+    from numpy.lib.stride_tricks import sliding_window_view
+    if image.ndim != 2 or kernel.ndim != 2 or kernel.shape[0] > image.shape[0] or kernel.shape[1] > image.shape[1]:
+        raise ValueError("bad shapes")
+    return np.einsum("ijkl,kl->ij", sliding_window_view(image, kernel.shape), kernel)
+
+
+def _right(image):
+    return (np.asarray(image) / 255).astype(np.float32)

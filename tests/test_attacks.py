@@ -1,0 +1,15 @@
+"""The adversarial suite: every attack in tests/attacks/ is blocked, with the sandbox on."""
+import pytest
+
+from autograder.sandbox import bwrap_path
+from tests.attacks.harness import ATTACKS, run_attack
+
+
+def test_sandbox_is_installed():
+    assert bwrap_path(), "bubblewrap is required for the adversarial suite (apt-get install bubblewrap)"
+
+
+@pytest.mark.parametrize("path", ATTACKS, ids=lambda p: p.stem)
+def test_attack_is_blocked(path):
+    result = run_attack(path, isolate=True)
+    assert result.blocked, "%s: %s" % (result.description, result.how)
