@@ -28,7 +28,13 @@ def task_feedback(result: TaskResult, with_values: bool = True) -> str:
     if not failed:
         return "all %d cases passed" % total
     if not result.notes:
-        lines.append("%d of %d cases passed" % (total - len(failed), total))
+        hidden = [r for r in result.cases if r.case.hidden]
+        split = ""
+        if hidden:
+            public_passed = sum(r.verdict.passed for r in result.cases if not r.case.hidden)
+            split = " (public %d/%d, hidden %d/%d)" % (
+                public_passed, total - len(hidden), sum(r.verdict.passed for r in hidden), len(hidden))
+        lines.append("%d of %d cases passed%s" % (total - len(failed), total, split))
         shown_detail = False
         messages = set()
         for case_result in failed:
