@@ -115,34 +115,94 @@ def check(exercise, submission, timeout, memory):
 
 
 @cli.command()
-@click.argument("exercise", type=EXERCISE)
-@click.argument("submission", type=click.Path(dir_okay=False))
-@click.option("--seed", default=0, show_default=True, type=int,
-              help="Seed of the hidden cases (use a per-student seed to vary them).")
+@click.argument("exercise", metavar="EXERCISE")
+@click.argument("submission", type=click.Path(exists=False), required=False)
+@click.option("--all", "all_exercises", is_flag=True,
+              help="Grade every exercise found in the folder (nbgrader layout); EXERCISE is then the folder.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the hidden cases.")
+@click.option("--per-student-seed", is_flag=True, help="Batch: vary the hidden cases per student (seed + name).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "gradescope"]), default="text",
-              show_default=True, help="Output: a readable report, the JSON contract, or Gradescope's results.json.")
+              show_default=True, help="Output for one submission: a readable report, the JSON contract, "
+              "or Gradescope's results.json.")
+@click.option("-j", "--jobs", default=os.cpu_count() or 1, show_default=True, type=click.IntRange(1),
+              help="Batch: submissions graded in parallel.")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="Batch: write scores as CSV.")
+@click.option("--junit", "junit_path", type=click.Path(dir_okay=False), help="Batch: write JUnit XML.")
+@click.option("--gradescope-dir", type=click.Path(file_okay=False),
+              help="Batch: write DIR/<student>/<exercise>/results.json.")
 @click.option("--allow-unisolated", is_flag=True,
               help="Grade even if the bubblewrap sandbox is not installed (trusted code only).")
 @_limit_options
-def grade(exercise, submission, seed, fmt, allow_unisolated, timeout, memory):
+def grade(exercise, submission, all_exercises, seed, per_student_seed, fmt, jobs, csv_path, junit_path,
+          gradescope_dir, allow_unisolated, timeout, memory):
     """Grade SUBMISSION on the public and hidden cases of EXERCISE.
 
-    Exits 0 whenever grading completed, whatever the score; 2 for a usage
-    error or an unreadable submission.
+    SUBMISSION is a notebook or .py file, or a folder of them: either
+    FOLDER/<student>.ipynb, or nbgrader's FOLDER/<student>/<exercise>/*.ipynb.
+    A folder is graded in parallel with a progress bar, and a summary is
+    printed; --csv, --junit and --gradescope-dir write the results.
+
+    \b
+    python cli.py grade ex3 alice.ipynb --format json
+    python cli.py grade ex3 submitted/ --csv grades.csv --junit grades.xml
+    python cli.py grade --all submitted/ --per-student-seed
+
+    Exits 0 whenever grading completed, whatever the scores; 2 for a usage
+    error or an unreadable single submission.
     """
+    if all_exercises:
+        if submission is not None:
+            raise click.UsageError("with --all, give only the folder: python cli.py grade --all FOLDER")
+        keys, submission = list(exercises.CATALOG), exercise
+    else:
+        if submission is None:
+            raise click.UsageError("give the submission: python cli.py grade %s SUBMISSION" % exercise)
+        keys = [EXERCISE.convert(exercise, None, click.get_current_context())]
+    if not bwrap_path() and not allow_unisolated:
+        raise click.UsageError(INSTALL_SANDBOX)
+    limits = _limits(timeout, memory)
+    if os.path.isdir(submission):
+        _grade_folder(submission, keys, seed, per_student_seed, jobs, limits, csv_path, junit_path, gradescope_dir)
+        return
+    if all_exercises or not os.path.exists(submission):
+        raise click.UsageError("%s: no such file or folder" % submission)
     from autograder import grading, report
 
     loaded = _load(submission)
-    if not bwrap_path() and not allow_unisolated:
-        raise click.UsageError(INSTALL_SANDBOX)
     try:
-        result = grading.grade(exercises.load(exercise), loaded, hidden=True, seed=seed,
-                               limits=_limits(timeout, memory), isolate=bool(bwrap_path()))
+        result = grading.grade(exercises.load(keys[0]), loaded, hidden=True, seed=seed, limits=limits,
+                               isolate=bool(bwrap_path()))
     except SandboxUnavailable:
         raise click.UsageError(INSTALL_SANDBOX) from None
     render = {"text": lambda r: report.text(r, submission, color=sys.stdout.isatty()),
               "json": report.as_json, "gradescope": report.as_gradescope}[fmt]
     click.echo(render(result))
+
+
+def _grade_folder(folder, keys, seed, per_student_seed, jobs, limits, csv_path, junit_path, gradescope_dir):
+    from autograder import batch, exports
+
+    entries = batch.find_submissions(folder, keys)
+    if not entries:
+        raise click.UsageError("no submissions for %s in %s (expected FOLDER/<student>.ipynb or "
+                               "FOLDER/<student>/<exercise>/<file>.ipynb)" % (", ".join(keys), folder))
+    with click.progressbar(length=len(entries), label="grading %d submissions" % len(entries),
+                           file=sys.stderr, show_pos=True) as bar:
+        graded = batch.grade_all(entries, exercises.load, seed=seed, per_student=per_student_seed, jobs=jobs,
+                                 limits=limits, isolate=bool(bwrap_path()), on_done=lambda g: bar.update(1))
+    width = max(len(g.entry.student) for g in graded)
+    for g in graded:
+        if g.result:
+            click.echo("%-*s  %s  %5s/%d" % (width, g.entry.student, g.entry.exercise, g.result.score,
+                                             g.result.max_score))
+        else:
+            click.echo("%-*s  %s  unreadable: %s" % (width, g.entry.student, g.entry.exercise, g.error))
+    if csv_path:
+        exports.write_csv(graded, csv_path)
+    if junit_path:
+        exports.write_junit(graded, junit_path)
+    if gradescope_dir:
+        exports.write_gradescope(graded, gradescope_dir)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import time
+from contextlib import AbstractContextManager, nullcontext
 import zlib
 from dataclasses import dataclass, field
 
@@ -99,16 +100,22 @@ def cases_for(task: Task, hidden: bool, seed: int) -> list[Case]:
 
 
 def grade(exercise: Exercise, submission: Submission, *, hidden: bool, seed: int = DEFAULT_SEED,
-          limits: Limits = Limits(), isolate: bool | None = None) -> ExerciseResult:
-    """Grade ``submission`` on every task of ``exercise``. Never raises for student code."""
+          limits: Limits = Limits(), isolate: bool | None = None,
+          judge_lock: AbstractContextManager | None = None) -> ExerciseResult:
+    """Grade ``submission`` on every task of ``exercise``. Never raises for student code.
+
+    judge_lock: held while judging in this process (batch grading of Keras
+    exercises, whose judging is not thread-safe); the child runs outside it.
+    """
     started = time.perf_counter()
     plan = [(task, cases_for(task, hidden, seed)) for task in exercise.tasks]
     jobs = [TaskJob(task.name, [Call("c%d" % i, c.args, c.kwargs) for i, c in enumerate(cases)],
                     task.timeout or limits.task_seconds, task.probe)
             for task, cases in plan]
     run = run_submission(submission.cells, jobs, limits, isolate, exercise.preload)
-    results = [judge_task(task, cases, run.tasks[task.name], run.cells, job.timeout)
-               for (task, cases), job in zip(plan, jobs)]
+    with judge_lock or nullcontext():
+        results = [judge_task(task, cases, run.tasks[task.name], run.cells, job.timeout)
+                   for (task, cases), job in zip(plan, jobs)]
     return ExerciseResult(exercise, results, run.cells, list(submission.warnings), hidden, seed,
                           run.isolated, time.perf_counter() - started)
 
