@@ -80,7 +80,14 @@ def main(jobdir):
 # cells
 
 def _compile_cell(index, source):
-    """Compile one cell; IPython magics and shell escapes become ``pass``."""
+    """Compile one cell. If it does not compile as Python, lines starting with an
+    IPython magic or shell escape (``%``, ``!``) become ``pass`` and it is tried again.
+    """
+    name = "<cell %d>" % (index + 1)
+    try:
+        return index, compile(source + "\n", name, "exec"), None
+    except (SyntaxError, ValueError) as exc:
+        first_error = "%s: %s" % (type(exc).__name__, exc)
     lines = []
     for line in source.splitlines():
         stripped = line.lstrip()
@@ -88,9 +95,9 @@ def _compile_cell(index, source):
             line = line[: len(line) - len(stripped)] + "pass"
         lines.append(line)
     try:
-        return index, compile("\n".join(lines) + "\n", "<cell %d>" % (index + 1), "exec"), None
-    except (SyntaxError, ValueError) as exc:
-        return index, None, "%s: %s" % (type(exc).__name__, exc)
+        return index, compile("\n".join(lines) + "\n", name, "exec"), None
+    except (SyntaxError, ValueError):
+        return index, None, first_error
 
 
 def _exec_cells(cells, namespace, on_start=None, on_end=None):
