@@ -90,8 +90,10 @@ def list_exercises():
 @cli.command()
 @click.argument("exercise", type=EXERCISE)
 @click.argument("submission", required=False, type=click.Path(dir_okay=False))
+@click.option("--html", "html_path", type=click.Path(dir_okay=False),
+              help="Also write an HTML report, with pictures of input, expected, got and difference.")
 @_limit_options
-def check(exercise, submission, timeout, memory):
+def check(exercise, submission, html_path, timeout, memory):
     """Check SUBMISSION against the public cases of EXERCISE.
 
     EXERCISE is ex1 ... ex3 or its topic (convolution, padding, pooling).
@@ -111,7 +113,17 @@ def check(exercise, submission, timeout, memory):
     result = grading.grade(exercises.load(exercise), loaded, hidden=False, limits=_limits(timeout, memory),
                            isolate=bool(bwrap_path()))
     click.echo(report.text(result, submission, color=sys.stdout.isatty()))
+    if html_path:
+        _write_html(html_path, result, submission)
     sys.exit(0 if all(t.passed for t in result.tasks) else 1)
+
+
+def _write_html(path, result, submission):
+    from autograder import html
+
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(html.student_report(result, submission))
+    click.echo("HTML report: %s" % path, err=True)
 
 
 @cli.command()
@@ -130,11 +142,15 @@ def check(exercise, submission, timeout, memory):
 @click.option("--junit", "junit_path", type=click.Path(dir_okay=False), help="Batch: write JUnit XML.")
 @click.option("--gradescope-dir", type=click.Path(file_okay=False),
               help="Batch: write DIR/<student>/<exercise>/results.json.")
+@click.option("--html", "html_path", type=click.Path(),
+              help="One submission: write its HTML report there. Batch: a folder for one report per "
+              "student and exercise, plus class.html, the class picture (score distribution, pass "
+              "rate per task, misconceptions seen).")
 @click.option("--allow-unisolated", is_flag=True,
               help="Grade even if the bubblewrap sandbox is not installed (trusted code only).")
 @_limit_options
 def grade(exercise, submission, all_exercises, seed, per_student_seed, fmt, jobs, csv_path, junit_path,
-          gradescope_dir, allow_unisolated, timeout, memory):
+          gradescope_dir, html_path, allow_unisolated, timeout, memory):
     """Grade SUBMISSION on the public and hidden cases of EXERCISE.
 
     SUBMISSION is a notebook or .py file, or a folder of them: either
@@ -162,7 +178,8 @@ def grade(exercise, submission, all_exercises, seed, per_student_seed, fmt, jobs
         raise click.UsageError(INSTALL_SANDBOX)
     limits = _limits(timeout, memory)
     if os.path.isdir(submission):
-        _grade_folder(submission, keys, seed, per_student_seed, jobs, limits, csv_path, junit_path, gradescope_dir)
+        _grade_folder(submission, keys, seed, per_student_seed, jobs, limits, csv_path, junit_path, gradescope_dir,
+                      html_path)
         return
     if all_exercises or not os.path.exists(submission):
         raise click.UsageError("%s: no such file or folder" % submission)
@@ -177,9 +194,12 @@ def grade(exercise, submission, all_exercises, seed, per_student_seed, fmt, jobs
     render = {"text": lambda r: report.text(r, submission, color=sys.stdout.isatty()),
               "json": report.as_json, "gradescope": report.as_gradescope}[fmt]
     click.echo(render(result))
+    if html_path:
+        _write_html(html_path, result, submission)
 
 
-def _grade_folder(folder, keys, seed, per_student_seed, jobs, limits, csv_path, junit_path, gradescope_dir):
+def _grade_folder(folder, keys, seed, per_student_seed, jobs, limits, csv_path, junit_path, gradescope_dir,
+                  html_dir):
     from autograder import batch, exports
 
     entries = batch.find_submissions(folder, keys)
@@ -203,6 +223,9 @@ def _grade_folder(folder, keys, seed, per_student_seed, jobs, limits, csv_path, 
         exports.write_junit(graded, junit_path)
     if gradescope_dir:
         exports.write_gradescope(graded, gradescope_dir)
+    if html_dir:
+        exports.write_html(graded, html_dir)
+        click.echo("HTML reports and class.html in %s" % html_dir, err=True)
 
 
 if __name__ == "__main__":

@@ -71,6 +71,19 @@ def write_gradescope(graded: list[Graded], folder: str) -> None:
                 handle.write('{"score": 0, "output": %s, "tests": []}' % _json_string(g.error))
 
 
+def write_html(graded: list[Graded], folder: str) -> None:
+    """FOLDER/<student>-<exercise>.html for each submission, and FOLDER/class.html."""
+    from . import html
+    os.makedirs(folder, exist_ok=True)
+    for g in graded:
+        if g.result:
+            with open(os.path.join(folder, "%s-%s.html" % (g.entry.student, g.entry.exercise)), "w",
+                      encoding="utf-8") as handle:
+                handle.write(html.student_report(g.result, g.entry.path))
+    with open(os.path.join(folder, "class.html"), "w", encoding="utf-8") as handle:
+        handle.write(html.class_report(graded))
+
+
 def _json_string(text: str) -> str:
     import json
     return json.dumps(text)

@@ -161,6 +161,8 @@ def judge_case(task: Task, case: Case, outcome: Outcome) -> Verdict:
                        % (checks.describe(result), case.reason))
     expected = call_reference(task.reference, case)
     verdict = task.compare(result, expected)
+    if not case.hidden:   # kept for pictures of public cases; hidden values never leave grading
+        verdict.extra.update(got=result, expected=expected)
     if not verdict.passed:
         verdict.misconception = verdict.misconception or diagnose(task, case, result)
         return verdict

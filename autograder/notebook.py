@@ -1,6 +1,7 @@
-"""Grading from inside a Jupyter kernel (nbgrader's autograded test cells).
+"""Grading from inside a Jupyter kernel: students' check() and nbgrader's test cells.
 
-The hidden part of each nbgrader test cell calls ``grade_hidden("ex1",
+``check("ex1")`` grades the cells run so far on the public cases and shows the
+report (HTML in Jupyter, text elsewhere). The hidden part of each nbgrader test cell calls ``grade_hidden("ex1",
 "conv2d")``: the code the kernel has executed so far is graded in the sandbox,
 on the public and hidden cases, and an AssertionError carrying the feedback is
 raised unless the task earns full marks. The student's code still runs only in
@@ -45,3 +46,40 @@ def grade_hidden(exercise: str, task: str, seed: int | None = None) -> float:
         raise AssertionError("%s: %s/%d\n%s" % (task, task_result.score, task_result.max_score,
                                                 report.task_feedback(task_result)))
     return task_result.score
+
+
+class CheckReport:
+    """What ``check()`` returns: rich HTML in Jupyter, plain text elsewhere."""
+
+    def __init__(self, result):
+        self.result = result
+
+    @property
+    def passed(self) -> bool:
+        return all(task.passed for task in self.result.tasks)
+
+    def __str__(self) -> str:
+        return report.text(self.result, "this notebook")
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        from . import html
+        page = html.student_report(self.result, "this notebook")
+        return page[page.index("<body>") + len("<body>"):page.index("</body>")].replace(
+            "<h1>", '<style>%s</style><h1>' % html.STYLE.replace("body {", ".cnn-report {"), 1)
+
+
+def check(exercise: str, task: str | None = None) -> CheckReport:
+    """Check the code this notebook has run so far against the public cases, in the sandbox.
+
+    In a cell: ``from autograder.notebook import check; check("ex1")``, or
+    ``check("ex1", "conv2d")`` for one task. Save nothing first: it uses the
+    cells as run. Passing the public checks does not guarantee full marks.
+    """
+    definition = exercises.load(exercise)
+    if task is not None:
+        definition = replace(definition, tasks=(definition.task(task),))
+    cells = [cell for cell in executed_cells() if "check(" not in cell or "def " in cell]
+    result = grading.grade(definition, Submission("<notebook>", cells), hidden=False, isolate=bool(bwrap_path()))
+    return CheckReport(result)
