@@ -79,8 +79,14 @@ def cli():
 @cli.command("list")
 def list_exercises():
     """List the exercises, their tasks and points."""
+    from autograder.public import NotInKit
+
     for key in exercises.CATALOG:
-        exercise = exercises.load(key)
+        try:
+            exercise = exercises.load(key)
+        except NotInKit as exc:
+            click.echo("%s  %s" % (key, exc))
+            continue
         click.echo(click.style("%s  %s  (%s)  %d points" % (key, exercise.title, exercise.topic,
                                                            exercise.max_score), bold=True))
         for task in exercise.tasks:
@@ -110,7 +116,13 @@ def check(exercise, submission, html_path, timeout, memory):
             raise click.UsageError("no %s.ipynb or %s.py here or in ./%s/; give the path: "
                                    "python cli.py check %s PATH" % (exercise, exercise, exercise, exercise))
     loaded = _load(submission)
-    result = grading.grade(exercises.load(exercise), loaded, hidden=False, limits=_limits(timeout, memory),
+    from autograder.public import NotInKit
+
+    try:
+        definition = exercises.load(exercise)
+    except NotInKit as exc:
+        raise click.UsageError(str(exc)) from None
+    result = grading.grade(definition, loaded, hidden=False, limits=_limits(timeout, memory),
                            isolate=bool(bwrap_path()))
     click.echo(report.text(result, submission, color=sys.stdout.isatty()))
     if html_path:
@@ -226,6 +238,25 @@ def _grade_folder(folder, keys, seed, per_student_seed, jobs, limits, csv_path, 
     if html_dir:
         exports.write_html(graded, html_dir)
         click.echo("HTML reports and class.html in %s" % html_dir, err=True)
+
+
+@cli.command()
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="A new folder for the kit.")
+def release(out):
+    """Build the student kit in OUT: released notebooks, cli.py, the engine and public cases.
+
+    The kit holds no reference solution, no hidden case and no solution text;
+    the build ends with a leak check and fails loudly if it finds any.
+    """
+    from autograder import kit
+
+    try:
+        checkable = kit.build(out)
+    except FileExistsError as exc:
+        raise click.UsageError(str(exc)) from None
+    except kit.KitLeak as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo("student kit in %s; checkable offline: %s" % (out, ", ".join(checkable)))
 
 
 if __name__ == "__main__":

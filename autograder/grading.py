@@ -159,7 +159,7 @@ def judge_case(task: Task, case: Case, outcome: Outcome) -> Verdict:
     if case.expect == "raises":
         return Verdict(False, "returned %s instead of raising ValueError (%s)"
                        % (checks.describe(result), case.reason))
-    expected = call_reference(task.reference, case)
+    expected = case.precomputed["expected"] if case.precomputed else call_reference(task.reference, case)
     verdict = task.compare(result, expected)
     if not case.hidden:   # kept for pictures of public cases; hidden values never leave grading
         verdict.extra.update(got=result, expected=expected)
@@ -186,12 +186,17 @@ def call_reference(function, case: Case):
 def diagnose(task: Task, case: Case, result) -> Misconception | None:
     """The first known misconception whose wrong answer equals ``result``."""
     for misconception in task.misconceptions:
-        if misconception.variant is None:
+        if case.precomputed is not None:
+            if misconception.key not in case.precomputed.get("wrong", {}):
+                continue
+            wrong = case.precomputed["wrong"][misconception.key]
+        elif misconception.variant is None:
             continue
-        try:
-            wrong = call_reference(misconception.variant, case)
-        except Exception:  # noqa: BLE001 - a variant may not apply to this input
-            continue
+        else:
+            try:
+                wrong = call_reference(misconception.variant, case)
+            except Exception:  # noqa: BLE001 - a variant may not apply to this input
+                continue
         if task.compare(result, wrong).passed:
             return misconception
     return None

@@ -17,6 +17,9 @@ class Case:
         It is shown for hidden cases too, so it must never contain values.
     expect: "value" (compare with the reference) or "raises" (ValueError).
     reason: for "raises", what is wrong with the arguments.
+    precomputed: in the student kit, which has no reference, the expected value
+        ("expected") and each misconception's wrong answer (by key), computed
+        when the kit was built.
     """
 
     label: str
@@ -25,6 +28,7 @@ class Case:
     expect: str = "value"
     reason: str = ""
     hidden: bool = False
+    precomputed: dict | None = None
 
 
 @dataclass(frozen=True)

@@ -371,7 +371,7 @@ def _kill_and_reap(pid):
 
 
 def _hide_installed_project():
-    """Drop import hooks of an editable install, so ``import reference`` cannot work."""
+    """Drop import hooks of an editable install, so the instructor's packages cannot be imported."""
     sys.meta_path[:] = [f for f in sys.meta_path if "editable" not in type(f).__module__.lower()
                         and "editable" not in getattr(f, "__name__", "").lower()]
     for name in [n for n in sys.modules if "editable" in n.lower()]:

@@ -1,0 +1,166 @@
+"""Build the student kit: what students receive, and nothing they must not see.
+
+    kit/README.md            how to check your work
+    kit/cli.py               the same front door
+    kit/autograder/          the engine, without the task declarations (they import the reference)
+    kit/autograder/public/   public cases with expected values, for exercises checkable offline
+    kit/coursedata/          the pre-trained base and data the Keras exercises use
+    kit/exN/exN.ipynb        the released notebooks (nbgrader's ClearSolutions, ClearHiddenTests)
+
+The build ends with a leak check that fails loudly on any reference code,
+hidden-test region or solution line found anywhere in the kit.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+
+from . import exercises, public
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+NEVER_SHIPPED = ("reference", "tests", "exercises", "benchmarks", "scripts", ".git", ".ci")
+FORBIDDEN_EVERYWHERE = ("import reference", "from reference")
+FORBIDDEN_IN_NOTEBOOKS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "grade_hidden(")
+
+STUDENT_README = """# CNN exercises: your kit
+
+Each folder `exN/` holds a notebook. Fill in the functions (replace the
+`raise NotImplementedError()` lines), run the notebook's test cells, and check
+your work from this folder:
+
+    pip install numpy click          # and tensorflow for ex4-ex7
+    python cli.py check ex1          # finds ex1/ex1.ipynb
+    python cli.py check ex1 --html report.html   # with pictures of what went wrong
+
+Inside a notebook you can also run:
+
+    from autograder.notebook import check
+    check("ex1")
+
+`check` runs your code on the public cases only. Passing them does not
+guarantee full marks: grading adds hidden cases with other sizes, strides and
+edge cases. Hand in the notebook itself.
+"""
+
+
+class KitLeak(Exception):
+    """Something students must not see was found in the kit."""
+
+
+def build(out: str) -> list[str]:
+    """Build the kit into ``out`` (which must not exist yet); returns the exercises checkable offline."""
+    import nbformat
+    from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
+
+    if os.path.exists(out):
+        raise FileExistsError("%s exists; choose a new folder" % out)
+    os.makedirs(out)
+    try:
+        return _fill(out, nbformat, (ClearSolutions, ClearHiddenTests))
+    except BaseException:
+        shutil.rmtree(out, ignore_errors=True)
+        raise
+
+
+def _fill(out, nbformat, preprocessors):
+    shutil.copy(os.path.join(REPO, "cli.py"), out)
+    shutil.copytree(os.path.join(REPO, "autograder"), os.path.join(out, "autograder"),
+                    ignore=_ignore_declarations)
+    shutil.copytree(os.path.join(REPO, "coursedata"), os.path.join(out, "coursedata"),
+                    ignore=shutil.ignore_patterns("__pycache__", "make_*.py"))
+    with open(os.path.join(out, "README.md"), "w", encoding="utf-8") as handle:
+        handle.write(STUDENT_README)
+    checkable = []
+    bundles = os.path.join(out, "autograder", "public")
+    for key in exercises.CATALOG:
+        source = os.path.join(REPO, "exercises", key, "%s.ipynb" % key)
+        if os.path.exists(source):
+            notebook = nbformat.read(source, as_version=4)
+            for preprocessor in preprocessors:
+                notebook, _ = preprocessor().preprocess(notebook, {})
+            os.makedirs(os.path.join(out, key))
+            nbformat.write(notebook, os.path.join(out, key, "%s.ipynb" % key))
+        try:
+            exercise = exercises.load(key)
+        except public.NotInKit:
+            continue
+        if public.exportable(exercise):
+            public.export_bundle(exercise, bundles)
+            checkable.append(key)
+    leaks = find_leaks(out)
+    if leaks:
+        raise KitLeak("the kit would leak (nothing was written):\n  " + "\n  ".join(leaks[:20]))
+    return checkable
+
+
+def _ignore_declarations(folder, names):
+    ignored = {n for n in names if n in ("__pycache__", "public", "kit.py")}
+    if os.path.basename(folder) == "exercises":
+        ignored |= {n for n in names if re.fullmatch(r"ex\d+\.py|_cases\.py", n)}
+    return ignored
+
+
+def _solution_lines() -> set[str]:
+    """Distinctive lines of the reference and of the notebooks' solution regions."""
+    lines = set()
+    for name in os.listdir(os.path.join(REPO, "reference")):
+        if name.endswith(".py") and name != "__init__.py":
+            with open(os.path.join(REPO, "reference", name), encoding="utf-8") as handle:
+                lines |= {ln.strip() for ln in handle if _distinctive(ln)}
+    for key in exercises.CATALOG:
+        source = os.path.join(REPO, "exercises", key, "%s.ipynb" % key)
+        if not os.path.exists(source):
+            continue
+        import nbformat
+        for cell in nbformat.read(source, as_version=4).cells:
+            inside = False
+            for ln in cell.source.splitlines():
+                if "### BEGIN SOLUTION" in ln:
+                    inside = True
+                elif "### END SOLUTION" in ln:
+                    inside = False
+                elif inside and _distinctive(ln):
+                    lines.add(ln.strip())
+    return lines
+
+
+def _distinctive(line: str) -> bool:
+    """A line long and specific enough to identify solution code (signatures are public)."""
+    text = line.strip()
+    return len(text) >= 28 and not text.startswith(("#", '"', "'", "-", "Returns", "Raises", "Inputs", "def "))
+
+
+def _engine_lines() -> set[str]:
+    """Lines of the shipped engine itself: common code, not a leak when a solution shares it."""
+    lines = set()
+    for root, _, files in os.walk(os.path.join(REPO, "autograder")):
+        for name in files:
+            if name.endswith(".py"):
+                with open(os.path.join(root, name), encoding="utf-8") as handle:
+                    lines |= {ln.strip() for ln in handle}
+    return lines
+
+
+def find_leaks(folder: str) -> list[str]:
+    """Every forbidden file, marker or solution line in ``folder``."""
+    solution = _solution_lines() - _engine_lines()
+    leaks = ["forbidden path: %s" % name for name in os.listdir(folder) if name in NEVER_SHIPPED]
+    for root, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            if name.startswith("reference"):
+                leaks.append("forbidden path: %s" % os.path.relpath(os.path.join(root, name), folder))
+        for name in files:
+            path = os.path.join(root, name)
+            try:
+                with open(path, encoding="utf-8") as handle:
+                    text = handle.read()
+            except (UnicodeDecodeError, OSError):
+                continue
+            where = os.path.relpath(path, folder)
+            markers = FORBIDDEN_EVERYWHERE + (FORBIDDEN_IN_NOTEBOOKS if name.endswith(".ipynb") else ())
+            leaks += ["%s: contains %r" % (where, marker) for marker in markers if marker in text]
+            body = {ln.strip() for ln in text.splitlines()} | {
+                ln.strip().strip('",').replace('\\"', '"').replace("\\n", "") for ln in text.splitlines()}
+            leaks += ["%s: solution line %r" % (where, ln) for ln in sorted(solution & body)]
+    return leaks
