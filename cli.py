@@ -241,6 +241,22 @@ def _grade_folder(folder, keys, seed, per_student_seed, jobs, limits, csv_path, 
 
 
 @cli.command()
+@click.argument("exercise", type=EXERCISE)
+@click.option("--out", default="autograder.zip", show_default=True, type=click.Path(dir_okay=False),
+              help="Where to write the zip.")
+def gradescope(exercise, out):
+    """Build a Gradescope autograder zip for EXERCISE (setup.sh and run_autograder at its root).
+
+    run_autograder grades /autograder/submission into /autograder/results/results.json
+    with the hidden cases.
+    """
+    from autograder import gradescope as builder
+
+    builder.build_zip(exercise, out, exercises.CATALOG[exercise][2])
+    click.echo("Gradescope autograder for %s: %s" % (exercise, out))
+
+
+@cli.command()
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="A new folder for the kit.")
 def release(out):
     """Build the student kit in OUT: released notebooks, cli.py, the engine and public cases.
