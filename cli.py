@@ -152,6 +152,8 @@ def _write_html(path, result, submission):
               help="Batch: submissions graded in parallel.")
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="Batch: write scores as CSV.")
 @click.option("--junit", "junit_path", type=click.Path(dir_okay=False), help="Batch: write JUnit XML.")
+@click.option("--markdown", "markdown_path", type=click.Path(dir_okay=False),
+              help="Batch: write a Markdown summary table (e.g. to $GITHUB_STEP_SUMMARY).")
 @click.option("--gradescope-dir", type=click.Path(file_okay=False),
               help="Batch: write DIR/<student>/<exercise>/results.json.")
 @click.option("--html", "html_path", type=click.Path(),
@@ -162,7 +164,7 @@ def _write_html(path, result, submission):
               help="Grade even if the bubblewrap sandbox is not installed (trusted code only).")
 @_limit_options
 def grade(exercise, submission, all_exercises, seed, per_student_seed, fmt, jobs, csv_path, junit_path,
-          gradescope_dir, html_path, allow_unisolated, timeout, memory):
+          markdown_path, gradescope_dir, html_path, allow_unisolated, timeout, memory):
     """Grade SUBMISSION on the public and hidden cases of EXERCISE.
 
     SUBMISSION is a notebook or .py file, or a folder of them: either
@@ -190,8 +192,9 @@ def grade(exercise, submission, all_exercises, seed, per_student_seed, fmt, jobs
         raise click.UsageError(INSTALL_SANDBOX)
     limits = _limits(timeout, memory)
     if os.path.isdir(submission):
-        _grade_folder(submission, keys, seed, per_student_seed, jobs, limits, csv_path, junit_path, gradescope_dir,
-                      html_path)
+        _grade_folder(submission, keys, seed, per_student_seed, jobs, limits,
+                      dict(csv=csv_path, junit=junit_path, markdown=markdown_path, gradescope=gradescope_dir,
+                           html=html_path))
         return
     if all_exercises or not os.path.exists(submission):
         raise click.UsageError("%s: no such file or folder" % submission)
@@ -210,8 +213,7 @@ def grade(exercise, submission, all_exercises, seed, per_student_seed, fmt, jobs
         _write_html(html_path, result, submission)
 
 
-def _grade_folder(folder, keys, seed, per_student_seed, jobs, limits, csv_path, junit_path, gradescope_dir,
-                  html_dir):
+def _grade_folder(folder, keys, seed, per_student_seed, jobs, limits, outputs):
     from autograder import batch, exports
 
     entries = batch.find_submissions(folder, keys)
@@ -229,15 +231,12 @@ def _grade_folder(folder, keys, seed, per_student_seed, jobs, limits, csv_path, 
                                              g.result.max_score))
         else:
             click.echo("%-*s  %s  unreadable: %s" % (width, g.entry.student, g.entry.exercise, g.error))
-    if csv_path:
-        exports.write_csv(graded, csv_path)
-    if junit_path:
-        exports.write_junit(graded, junit_path)
-    if gradescope_dir:
-        exports.write_gradescope(graded, gradescope_dir)
-    if html_dir:
-        exports.write_html(graded, html_dir)
-        click.echo("HTML reports and class.html in %s" % html_dir, err=True)
+    writers = {"csv": exports.write_csv, "junit": exports.write_junit, "markdown": exports.write_markdown,
+               "gradescope": exports.write_gradescope, "html": exports.write_html}
+    for kind, target in outputs.items():
+        if target:
+            writers[kind](graded, target)
+            click.echo("%s: %s" % (kind, target), err=True)
 
 
 @cli.command()

@@ -71,6 +71,21 @@ def write_gradescope(graded: list[Graded], folder: str) -> None:
                 handle.write('{"score": 0, "output": %s, "tests": []}' % _json_string(g.error))
 
 
+def write_markdown(graded: list[Graded], path: str) -> None:
+    """A Markdown table (for a CI job summary): student, exercise, score, and the tasks not passed."""
+    lines = ["| student | exercise | score | not passed |", "|---|---|---|---|"]
+    for g in graded:
+        if g.result:
+            missed = ", ".join(t.name for t in g.result.tasks if not t.passed) or "-"
+            lines.append("| %s | %s | %s/%s | %s |" % (g.entry.student, g.entry.exercise, g.result.score,
+                                                      g.result.max_score, missed))
+        else:
+            lines.append("| %s | %s | unreadable | %s |" % (g.entry.student, g.entry.exercise,
+                                                           g.error.replace("|", "/")[:120]))
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+
+
 def write_html(graded: list[Graded], folder: str) -> None:
     """FOLDER/<student>-<exercise>.html for each submission, and FOLDER/class.html."""
     from . import html

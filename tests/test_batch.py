@@ -42,3 +42,23 @@ def test_batch_grades_nbgrader_layout_with_every_export(tmp_path):
     assert "bob.ex1/conv2d_single" in failing and "alice.ex1/conv2d" not in failing
     gradescope = json.loads((tmp_path / "gs" / "alice" / "ex1" / "results.json").read_text())
     assert gradescope["score"] == 10 and len(gradescope["tests"]) == 3
+
+
+def test_documented_ci_workflow_grades_as_written(tmp_path):
+    import re
+
+    import yaml
+    workflow = yaml.safe_load((REPO / "docs" / "github-actions-grading.yml").read_text())
+    steps = workflow["jobs"]["grade"]["steps"]
+    script = next(s["run"] for s in steps if "cli.py grade" in s.get("run", ""))
+    script = re.sub(r"\$\{\{[^}]*\}\}", "0", script)
+    work = tmp_path / "repo"
+    (work / "submitted" / "alice" / "ex2").mkdir(parents=True)
+    shutil.copy(CORPUS / "ex2" / "correct_loops.py", work / "submitted" / "alice" / "ex2" / "ex2.py")
+    summary = tmp_path / "summary.txt"
+    command = script.replace("python cli.py", "%s %s" % (sys.executable, REPO / "cli.py"))
+    subprocess.run(["bash", "-ec", command], cwd=work, env={"GITHUB_STEP_SUMMARY": str(summary), "PATH": "/usr/bin:/bin"},
+                   check=True, capture_output=True, timeout=600)
+    assert "| alice | ex2 | 10.0/10 | - |" in summary.read_text()
+    for produced in ("grades.csv", "grades.xml", "reports/class.html", "gradescope/alice/ex2/results.json"):
+        assert (work / produced).exists(), produced
