@@ -113,11 +113,13 @@ def test_list_shows_every_exercise_and_points():
         assert name in result.stdout
 
 
-def test_usage_errors_are_clear():
+def test_usage_errors_are_clear(tmp_path):
     unknown = run("grade", "ex9", CORRECT)
     assert unknown.returncode == 2 and "ex1 (convolution)" in unknown.stderr
-    folder = run("grade", "ex1", REPO / "tests")
-    assert folder.returncode == 2 and "Traceback" not in folder.stderr
+    empty = run("grade", "ex1", tmp_path)
+    assert empty.returncode == 2 and "no submissions" in empty.stderr and "Traceback" not in empty.stderr
+    missing = run("grade", "ex1", tmp_path / "nope.ipynb")
+    assert missing.returncode == 2 and "no such file" in missing.stderr
 
 
 def test_numpy_grading_never_imports_tensorflow():
