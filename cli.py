@@ -81,7 +81,7 @@ def list_exercises():
     """List the exercises, their tasks and points."""
     from autograder.public import NotInKit
 
-    for key in exercises.CATALOG:
+    for key in exercises.catalog():
         try:
             exercise = exercises.load(key)
         except NotInKit as exc:
@@ -183,7 +183,7 @@ def grade(exercise, submission, all_exercises, seed, per_student_seed, fmt, jobs
     if all_exercises:
         if submission is not None:
             raise click.UsageError("with --all, give only the folder: python cli.py grade --all FOLDER")
-        keys, submission = list(exercises.CATALOG), exercise
+        keys, submission = list(exercises.catalog()), exercise
     else:
         if submission is None:
             raise click.UsageError("give the submission: python cli.py grade %s SUBMISSION" % exercise)
@@ -251,7 +251,7 @@ def gradescope(exercise, out):
     """
     from autograder import gradescope as builder
 
-    builder.build_zip(exercise, out, exercises.CATALOG[exercise][2])
+    builder.build_zip(exercise, out, exercises.catalog()[exercise][2])
     click.echo("Gradescope autograder for %s: %s" % (exercise, out))
 
 

@@ -73,7 +73,7 @@ def _fill(out, nbformat, preprocessors):
         handle.write(STUDENT_README)
     checkable = []
     bundles = os.path.join(out, "autograder", "public")
-    for key in exercises.CATALOG:
+    for key in exercises.catalog():
         source = os.path.join(REPO, "exercises", key, "%s.ipynb" % key)
         if os.path.exists(source):
             notebook = nbformat.read(source, as_version=4)
@@ -81,12 +81,9 @@ def _fill(out, nbformat, preprocessors):
                 notebook, _ = preprocessor().preprocess(notebook, {})
             os.makedirs(os.path.join(out, key))
             nbformat.write(notebook, os.path.join(out, key, "%s.ipynb" % key))
-        try:
-            exercise = exercises.load(key)
-        except public.NotInKit:
-            continue
+        exercise = exercises.load(key)
+        public.export_bundle(exercise, bundles)
         if public.exportable(exercise):
-            public.export_bundle(exercise, bundles)
             checkable.append(key)
     leaks = find_leaks(out)
     if leaks:
@@ -108,7 +105,8 @@ def _solution_lines() -> set[str]:
         if name.endswith(".py") and name != "__init__.py":
             with open(os.path.join(REPO, "reference", name), encoding="utf-8") as handle:
                 lines |= {ln.strip() for ln in handle if _distinctive(ln)}
-    for key in exercises.CATALOG:
+    shown = set()   # lines the notebooks show students on purpose (e.g. the lecture's listing)
+    for key in exercises.catalog():
         source = os.path.join(REPO, "exercises", key, "%s.ipynb" % key)
         if not os.path.exists(source):
             continue
@@ -122,6 +120,9 @@ def _solution_lines() -> set[str]:
                     inside = False
                 elif inside and _distinctive(ln):
                     lines.add(ln.strip())
+                elif not inside:
+                    shown.add(ln.strip())
+    lines -= shown
     return lines
 
 

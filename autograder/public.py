@@ -28,9 +28,18 @@ def exportable(exercise: Exercise) -> bool:
 
 
 def export_bundle(exercise: Exercise, folder: str = BUNDLES) -> str:
-    """Write ``folder/<key>.json`` and ``folder/<key>/*.npy``; returns the JSON path."""
+    """Write ``folder/<key>.json`` and ``folder/<key>/*.npy``; returns the JSON path.
+
+    An exercise whose checks need the reference (the Keras ones) gets a bundle
+    with its name only, so the kit can say it is checked in the notebook.
+    """
+    path = os.path.join(folder, "%s.json" % exercise.key)
+    head = {"key": exercise.key, "topic": exercise.topic, "title": exercise.title, "uses_keras": exercise.uses_keras}
+    os.makedirs(folder, exist_ok=True)
     if not exportable(exercise):
-        raise NotInKit("%s's checks need the reference; it cannot be exported" % exercise.key)
+        with open(path, "w", encoding="utf-8") as handle:
+            json.dump(dict(head, tasks=None), handle, indent=1, sort_keys=True)
+        return path
     arrays = os.path.join(folder, exercise.key)
     os.makedirs(arrays, exist_ok=True)
     tasks = []
@@ -53,10 +62,8 @@ def export_bundle(exercise: Exercise, folder: str = BUNDLES) -> str:
                       "look_at": task.look_at, "timeout": task.timeout, "cases": cases,
                       "misconceptions": [{"key": m.key, "title": m.title, "explanation": m.explanation}
                                          for m in task.misconceptions]})
-    path = os.path.join(folder, "%s.json" % exercise.key)
     with open(path, "w", encoding="utf-8") as handle:
-        json.dump({"key": exercise.key, "topic": exercise.topic, "title": exercise.title, "tasks": tasks},
-                  handle, indent=1, sort_keys=True)
+        json.dump(dict(head, tasks=tasks), handle, indent=1, sort_keys=True)
     return path
 
 
@@ -72,6 +79,9 @@ def load_bundle(key: str, folder: str = BUNDLES) -> Exercise:
     """The exercise as the kit knows it: public cases with precomputed expected values."""
     with open(os.path.join(folder, "%s.json" % key), encoding="utf-8") as handle:
         data = json.load(handle)
+    if data["tasks"] is None:
+        raise NotInKit("%s is checked by the tests in its notebook in this kit (its checks need the "
+                       "instructor's reference)" % key)
     arrays = os.path.join(folder, key)
     tasks = []
     for t in data["tasks"]:

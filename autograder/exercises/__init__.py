@@ -1,30 +1,52 @@
-"""The exercise registry: one declaration module per exercise, imported on demand.
+"""The exercise registry: every ``exN.py`` in this package is an exercise.
 
-Importing a declaration imports its reference module, so the registry below
-names them without importing anything (a NumPy exercise never pulls in Keras).
+Adding an exercise means adding its declaration module here (plus its
+reference and its notebook); nothing else lists exercises. Declarations are
+light to import: Keras-based ones import Keras only when a case is judged. In
+the student kit, which ships no declarations, the exercises are the public
+case bundles in ``autograder/public/``.
 """
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
+import json
+import os
+import re
 
 from ..spec import Exercise
 
-#: key -> (topic, title, uses_keras)
-CATALOG = {
-    "ex1": ("convolution", "Images are numbers; the convolution operation", False),
-    "ex2": ("padding", "Padding and strides", False),
-    "ex3": ("pooling", "Max, min and average pooling", False),
-    "ex4": ("augmentation", "Data augmentation", True),
-    "ex5": ("residual", "Residual blocks", True),
-    "ex6": ("features", "Feature extraction from a pre-trained model", True),
-    "ex7": ("finetuning", "Fine-tuning with partial freezing", True),
-}
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _number(key: str) -> int:
+    return int(re.sub(r"\D", "", key) or 0)
+
+
+@functools.lru_cache(maxsize=None)
+def catalog() -> dict[str, tuple[str, str, bool]]:
+    """key -> (topic, title, uses_keras), in exercise order."""
+    from .. import public
+    entries = {}
+    for name in os.listdir(HERE):
+        match = re.fullmatch(r"(ex\d+)\.py", name)
+        if match:
+            exercise = importlib.import_module("%s.%s" % (__name__, match.group(1))).EXERCISE
+            entries[exercise.key] = (exercise.topic, exercise.title, exercise.uses_keras)
+    if os.path.isdir(public.BUNDLES):
+        for name in os.listdir(public.BUNDLES):
+            key = name[:-5] if name.endswith(".json") else None
+            if key and key not in entries:
+                with open(os.path.join(public.BUNDLES, name), encoding="utf-8") as handle:
+                    data = json.load(handle)
+                entries[key] = (data["topic"], data["title"], bool(data.get("uses_keras")))
+    return dict(sorted(entries.items(), key=lambda item: _number(item[0])))
 
 
 class UnknownExercise(KeyError):
     def __str__(self):
-        names = ", ".join("%s (%s)" % (key, topic) for key, (topic, _, _) in CATALOG.items())
+        names = ", ".join("%s (%s)" % (key, topic) for key, (topic, _, _) in catalog().items())
         return "unknown exercise %r; choose one of: %s" % (self.args[0], names)
 
 
@@ -33,7 +55,7 @@ def resolve(name: str) -> str:
     wanted = name.strip().lower()
     if wanted.isdigit():
         wanted = "ex" + wanted
-    for key, (topic, _, _) in CATALOG.items():
+    for key, (topic, _, _) in catalog().items():
         if wanted in (key, topic):
             return key
     raise UnknownExercise(name)
