@@ -2,8 +2,9 @@
 
 A submission is a notebook (``.ipynb``, nbformat 4, or 3) or a Python file.
 Notebooks give their code cells in order; markdown and raw cells are ignored,
-and so is all metadata (a student who edited nbgrader's metadata is graded
-like everyone else: by the functions the code defines). A Python file is one
+and so are nbgrader's autograded test cells (they only check, and can be
+slow). Otherwise metadata is ignored: a student who edited nbgrader's metadata
+is graded like everyone else, by the functions the code defines. A Python file is one
 cell if it compiles; if it does not, it is split at top-level definitions so
 that a syntax error in one function costs that function only.
 """
@@ -83,7 +84,7 @@ def _notebook_cells(path, text):
         raise SubmissionError("%s is not a notebook (no cells found)" % path)
     sources = []
     for cell in cells:
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code" or _is_test_cell(cell):
             continue
         source = cell.get(key, cell.get("source", ""))
         if isinstance(source, list):
@@ -91,6 +92,17 @@ def _notebook_cells(path, text):
         if isinstance(source, str):
             sources.append(source)
     return sources
+
+
+def _is_test_cell(cell):
+    """An nbgrader autograded test cell: it only checks, so grading skips it (and its cost).
+
+    Editing the metadata gains nothing: marking one's own solution as a test
+    cell only hides that solution from the grader.
+    """
+    metadata = cell.get("metadata")
+    nbgrader = metadata.get("nbgrader") if isinstance(metadata, dict) else None
+    return isinstance(nbgrader, dict) and nbgrader.get("grade") is True and nbgrader.get("solution") is False
 
 
 def _python_cells(text):

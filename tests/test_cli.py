@@ -197,11 +197,16 @@ def test_syntax_error_costs_only_its_function(tmp_path):
 def test_edited_nbgrader_metadata_is_ignored(tmp_path):
     cells = json.loads(notebook(correct_cells()))
     for cell in cells["cells"]:
-        cell["metadata"]["nbgrader"] = {"grade": True, "points": 1000, "grade_id": "hacked", "solution": False,
-                                        "locked": False, "schema_version": 3}
+        cell["metadata"]["nbgrader"] = {"grade": "yes", "points": 1000, "grade_id": "hacked", "solution": None,
+                                        "locked": False, "schema_version": 99}
     path = tmp_path / "meta.ipynb"
     path.write_text(json.dumps(cells))
     assert grade_json(path)["score"] == 10
+    # a solution cell disguised as an autograded test cell is skipped like one: only its task is lost
+    cells["cells"][2]["metadata"]["nbgrader"] = {"grade": True, "solution": False, "points": 4}
+    path.write_text(json.dumps(cells))
+    report = {t["name"]: t for t in grade_json(path)["tasks"]}
+    assert report["conv2d_single"]["score"] == 0 and report["to_unit_range"]["passed"] and report["conv2d"]["passed"]
 
 
 def test_grade_refuses_without_sandbox_unless_allowed(tmp_path):
