@@ -5,7 +5,8 @@
     kit/autograder/          the engine, without the task declarations (they import the reference)
     kit/autograder/public/   public cases with expected values, for exercises checkable offline
     kit/coursedata/          the pre-trained base and data the Keras exercises use
-    kit/exN/exN.ipynb        the released notebooks (nbgrader's ClearSolutions, ClearHiddenTests)
+    kit/exN.ipynb            the released notebooks (nbgrader's ClearSolutions, ClearHiddenTests),
+                             beside cli.py so `import coursedata` and `autograder` work in Jupyter
 
 The build ends with a leak check that fails loudly on any reference code,
 hidden-test region or solution line found anywhere in the kit.
@@ -25,12 +26,13 @@ FORBIDDEN_IN_NOTEBOOKS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS"
 
 STUDENT_README = """# CNN exercises: your kit
 
-Each folder `exN/` holds a notebook. Fill in the functions (replace the
-`raise NotImplementedError()` lines), run the notebook's test cells, and check
-your work from this folder:
+Each exercise is a notebook, `exN.ipynb`. Start Jupyter in this folder (so the
+notebooks can import `coursedata` and the checker), fill in the functions
+(replace the `raise NotImplementedError()` lines), run the notebook's test
+cells, and check your work from this folder:
 
     pip install numpy click          # and tensorflow for ex4-ex7
-    python cli.py check ex1          # finds ex1/ex1.ipynb
+    python cli.py check ex1          # finds ex1.ipynb
     python cli.py check ex1 --html report.html   # with pictures of what went wrong
 
 Inside a notebook you can also run:
@@ -79,8 +81,7 @@ def _fill(out, nbformat, preprocessors):
             notebook = nbformat.read(source, as_version=4)
             for preprocessor in preprocessors:
                 notebook, _ = preprocessor().preprocess(notebook, {})
-            os.makedirs(os.path.join(out, key))
-            nbformat.write(notebook, os.path.join(out, key, "%s.ipynb" % key))
+            nbformat.write(notebook, os.path.join(out, "%s.ipynb" % key))
         exercise = exercises.load(key)
         public.export_bundle(exercise, bundles)
         if public.exportable(exercise):

@@ -25,8 +25,10 @@ from .cgroup import ChildGroup
 from .child import wire
 
 RUNNER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "child", "runner.py")
+# The coursedata package (pre-trained base and data loaders) is public: the child may import it.
 ASSETS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "coursedata")
-ASSETS_IN_SANDBOX = "/assets"   # the shipped pre-trained base and data: public, read-only
+PUBLIC_IN_SANDBOX = "/public"
+ASSETS_IN_SANDBOX = PUBLIC_IN_SANDBOX + "/coursedata"
 MAX_LOG_BYTES = 16 << 20
 STDOUT_TAIL = 2000
 
@@ -142,7 +144,8 @@ def _run_once(jobdir, cells, jobs, limits, use_bwrap, preload):
     job = {"cells": cells, "limits": {"memory_mb": limits.memory_mb, "output_mb": limits.output_mb,
                                       "cells_seconds": limits.cells_seconds,
                                       "cell_seconds": limits.cell_seconds},
-           "tasks": [], "preload": list(preload), "assets": ASSETS_IN_SANDBOX if use_bwrap else ASSETS}
+           "tasks": [], "preload": list(preload), "assets": ASSETS_IN_SANDBOX if use_bwrap else ASSETS,
+           "public_path": PUBLIC_IN_SANDBOX if use_bwrap else _public_folder(jobdir)}
     for k, task in enumerate(jobs):
         calls = []
         for call in task.calls:
@@ -171,6 +174,15 @@ def _run_once(jobdir, cells, jobs, limits, use_bwrap, preload):
         if group:
             group.close()
     return _collect(outdir, jobs)
+
+
+def _public_folder(jobdir):
+    """Unsandboxed: a folder holding only a link to coursedata, to put on the child's path."""
+    folder = os.path.join(jobdir, "public")
+    os.makedirs(folder, exist_ok=True)
+    if os.path.isdir(ASSETS):
+        os.symlink(ASSETS, os.path.join(folder, "coursedata"))
+    return folder
 
 
 def _command(jobdir, use_bwrap):

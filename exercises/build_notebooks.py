@@ -47,6 +47,21 @@ CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 # Every exercise is worth this many points (the syllabus, EXERCISES.md).
 EXERCISE_POINTS = 10
 
+# The syllabus' tasks and points, in order (EXERCISES.md, a fixed contract).
+# Every notebook is checked against it; against the autograder's declaration
+# (autograder/exercises/exN.py) too, once that declaration exists.
+SYLLABUS = {
+    "ex1": [("to_unit_range", 2), ("conv2d_single", 4), ("conv2d", 4)],
+    "ex2": [("conv_output_size", 2), ("same_padding", 1), ("zero_pad", 2), ("conv2d_strided", 3),
+            ("conv_output_shape", 2)],
+    "ex3": [("pool2d", 6), ("pool_output_shape", 2), ("global_average_pool", 2)],
+    "ex4": [("random_flip", 3), ("random_crop", 3), ("build_augmentation", 4)],
+    "ex5": [("residual_block", 6), ("build_residual_model", 4)],
+    "ex6": [("extract_features", 2), ("build_feature_classifier", 2), ("build_frozen_model", 4),
+            ("feature_maps", 2)],
+    "ex7": [("freeze_all_but_last", 5), ("compile_for_fine_tuning", 5)],
+}
+
 NOTEBOOK_METADATA = {
     "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
     "language_info": {
@@ -61,6 +76,8 @@ NOTEBOOK_METADATA = {
 
 CELL_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 FORBIDDEN_IMPORT = re.compile(r"^\s*(import|from)\s+(tensorflow|keras)\b", re.MULTILINE)
+# A NumPy-only task of a Keras exercise (ex4's random_flip): its code may not use these.
+KERAS_USE = re.compile(r"(^\s*(import|from)\s+(tensorflow|keras)\b)|\b(tf|tensorflow|keras|layers)\.", re.MULTILINE)
 # The grader's sandbox reads a line that starts with % or ! as an IPython magic
 # even inside brackets, so a continuation line such as `    % (a, b))` breaks
 # the cell there (Jupyter itself would run it). Keep our own code clear of it.
@@ -155,6 +172,11 @@ def _check_task(exercise: str, task: dict) -> None:
         body = task.get(variant)
         if body is not None and (BEGIN_SOLUTION in body or END_SOLUTION in body):
             raise ContentError("%s: the %s body of %s must not contain solution markers" % (exercise, variant, name))
+    if task.get("numpy_only"):
+        for key in ("solution", "correct", "wrong"):
+            if task.get(key) is not None and KERAS_USE.search(task[key]):
+                raise ContentError("%s: the %s of %s uses TensorFlow/Keras, but the task is NumPy-only"
+                                   % (exercise, key, name))
 
 
 def expand(content) -> list[dict]:
@@ -187,26 +209,39 @@ def expand(content) -> list[dict]:
 
 
 def _check_against_grader(exercise: str, cells: list[dict]) -> None:
-    """The tasks and points must be those the autograder declares (autograder/exercises/exN.py).
+    """The tasks and points must be the syllabus' and those the autograder declares
+    (autograder/exercises/exN.py).
 
     The hidden tests call grade_hidden(exercise, task), so a task the grader
-    does not know, or other points, would make the notebook and the grader disagree.
+    does not know, or other points, would make the notebook and the grader
+    disagree. An exercise whose declaration does not exist yet is checked
+    against the syllabus only, with a warning.
     """
+    have = [(cell["task"]["name"], cell["task"]["points"]) for cell in cells
+            if "task" in cell and cell["nbgrader"]["solution"]]
+    if exercise in SYLLABUS and have != SYLLABUS[exercise]:
+        raise ContentError("%s: the notebook's tasks and points %s differ from the syllabus' %s"
+                           % (exercise, have, SYLLABUS[exercise]))
+    wanted = _declared_tasks(exercise)
+    if wanted is None:
+        print("warning: the autograder does not declare %s yet, so its hidden tests cannot run%s"
+              % (exercise, "; its tasks and points are the syllabus'" if exercise in SYLLABUS else ""),
+              file=sys.stderr)
+    elif have != wanted:
+        raise ContentError("%s: the notebook's tasks and points %s differ from the autograder's %s"
+                           % (exercise, have, wanted))
+
+
+def _declared_tasks(exercise: str):
+    """[(task, points)] as autograder/exercises/<exercise>.py declares them, or None if it does not exist."""
     sys.path.insert(0, str(HERE.parent))   # the repository: autograder/ and reference/
     try:
         from autograder import exercises as declared
-        if exercise not in declared.CATALOG:
-            print("warning: the autograder does not declare %s yet; its hidden tests cannot run" % exercise,
-                  file=sys.stderr)
-            return
-        wanted = [(task.name, task.points) for task in declared.load(exercise).tasks]
+        if exercise not in declared.catalog():   # every autograder/exercises/exN.py, nothing else
+            return None
+        return [(task.name, task.points) for task in declared.load(exercise).tasks]
     finally:
         sys.path.remove(str(HERE.parent))
-    have = [(cell["task"]["name"], cell["task"]["points"]) for cell in cells
-            if "task" in cell and cell["nbgrader"]["solution"]]
-    if have != wanted:
-        raise ContentError("%s: the notebook's tasks and points %s differ from the autograder's %s"
-                           % (exercise, have, wanted))
 
 
 def _check_cells(content, cells: list[dict]) -> None:

@@ -43,5 +43,5 @@ def test_toy_is_listed_checked_and_graded(repo_with_toy):
 def test_toy_is_in_the_student_kit(repo_with_toy, tmp_path):
     kit = tmp_path / "kit"
     assert cli(repo_with_toy, "release", "--out", kit).returncode == 0
-    shutil.copy(repo_with_toy / "exercises" / "ex8" / "samples" / "correct.ipynb", kit / "ex8" / "ex8.ipynb")
+    shutil.copy(repo_with_toy / "exercises" / "ex8" / "samples" / "correct.ipynb", kit / "ex8.ipynb")
     assert cli(kit, "check", "ex8", cwd=kit).returncode == 0

@@ -34,17 +34,17 @@ def kit_cli(kit_dir, *args):
 
 
 def test_kit_has_notebooks_engine_and_no_reference(student_kit):
-    assert (student_kit / "ex1" / "ex1.ipynb").exists() and (student_kit / "cli.py").exists()
+    assert (student_kit / "ex1.ipynb").exists() and (student_kit / "cli.py").exists()
     assert not (student_kit / "reference").exists() and not (student_kit / "tests").exists()
     assert not list(student_kit.glob("autograder/exercises/ex*.py"))
     assert kit.find_leaks(str(student_kit)) == []
-    released = (student_kit / "ex2" / "ex2.ipynb").read_text()
+    released = (student_kit / "ex2.ipynb").read_text()
     assert "NotImplementedError" in released and "BEGIN SOLUTION" not in released
 
 
 def test_kit_checks_correct_and_wrong_work_without_the_repository(student_kit):
     for key in ("ex1", "ex2", "ex3"):
-        shutil.copy(REPO / "exercises" / key / "samples" / "correct.ipynb", student_kit / key / ("%s.ipynb" % key))
+        shutil.copy(REPO / "exercises" / key / "samples" / "correct.ipynb", student_kit / ("%s.ipynb" % key))
         ok = kit_cli(student_kit, "check", key)
         assert ok.returncode == 0, ok.stdout + ok.stderr
         wrong = kit_cli(student_kit, "check", key, REPO / "exercises" / key / "samples" / "wrong.ipynb")

@@ -62,6 +62,8 @@ def main(jobdir):
         events.flush()
 
     _hide_installed_project()
+    if job.get("public_path"):
+        sys.path.append(job["public_path"])   # public packages students may import (coursedata)
     cells = [_compile_cell(i, src) for i, src in enumerate(job["cells"])]
     _preload(job.get("preload", []), cells)
     if any(task.get("probe") for task in job["tasks"]):
