@@ -112,3 +112,162 @@ def transplant(source_layers, target_layers) -> bool:
 def compare_arrays(got: np.ndarray, want: np.ndarray, rtol: float = 1e-4) -> bool:
     scale = max(1.0, float(np.max(np.abs(want)))) if want.size else 1.0
     return got.shape == want.shape and bool(np.allclose(got, want, rtol=rtol, atol=rtol * scale))
+
+
+# ----------------------------------------------------------------------------
+# models: building, flags, one training step
+
+def run(model, x: np.ndarray, training: bool = False) -> np.ndarray:
+    """model(x) as an ndarray; unlike outputs(), for models whose input shape is not fixed yet."""
+    return keras().ops.convert_to_numpy(model(keras().ops.convert_to_tensor(x), training=training))
+
+
+def input_shape_or(model, default: tuple) -> tuple:
+    """The model's per-sample input shape, with ``default`` for the model's unknown sizes (or all of it)."""
+    try:
+        shape = tuple(model.inputs[0].shape[1:])
+    except (AttributeError, IndexError, TypeError, ValueError):
+        return tuple(default)
+    if len(shape) != len(default):
+        return tuple(default)
+    return tuple(d if s is None else int(s) for s, d in zip(shape, default))
+
+
+def apply_payload_flags(model, payload: dict):
+    """Set the rebuilt model's trainable flags as the payload reports them.
+
+    A Sequential's config carries each layer's flag but not the model's own
+    (it rebuilds trainable); a model that arrived frozen has no trainable
+    weights, which ``model.trainable = False`` reproduces.
+    """
+    flags = payload.get("trainable")
+    if isinstance(flags, list) and len(flags) == len(model.layers):
+        for layer, flag in zip(model.layers, flags):
+            layer.trainable = bool(flag)
+    if payload.get("model_trainable") is False:
+        model.trainable = False
+    return model
+
+
+def snapshot(layer_list) -> list[list[np.ndarray]]:
+    """Copies of every weight (trainable or not) of each layer."""
+    return [[np.array(w) for w in layer.get_weights()] for layer in layer_list]
+
+
+def trainable_snapshot(layer_list) -> list[list[np.ndarray]]:
+    """Copies of each layer's trainable weights only (BatchNormalization's moving statistics left out)."""
+    return [[np.array(keras().ops.convert_to_numpy(w)) for w in layer.trainable_weights] for layer in layer_list]
+
+
+def moved(before: list[list[np.ndarray]], after: list[list[np.ndarray]]) -> list[bool]:
+    """Per layer: did any of its weights change between two snapshots?"""
+    return [any(not np.array_equal(a, b) for a, b in zip(wa, wb)) or len(wa) != len(wb)
+            for wa, wb in zip(before, after)]
+
+
+def train_step(model, x: np.ndarray, y: np.ndarray, learning_rate: float = 1e-2, seed: int = 0):
+    """One optimiser step (RMSprop, sparse categorical cross-entropy) on one batch, eagerly and seeded.
+
+    Eager, because tracing a tf.function for a single step costs more than
+    the step; seeded, so Dropout draws the same masks on every run.
+    """
+    k = keras()
+    k.utils.set_random_seed(seed)
+    model.compile(optimizer=k.optimizers.RMSprop(learning_rate), loss="sparse_categorical_crossentropy",
+                  run_eagerly=True)
+    model.train_on_batch(x, y)
+
+
+def with_head(base, input_shape: tuple, num_classes: int):
+    """base -> Flatten -> Dense(num_classes, softmax): a small trainable head on a rebuilt base."""
+    k = keras()
+    inputs = k.Input(shape=tuple(input_shape))
+    x = k.layers.Flatten()(base(inputs))
+    return k.Model(inputs, k.layers.Dense(num_classes, activation="softmax")(x))
+
+
+def is_probabilities(p: np.ndarray, num_classes: int, atol: float = 1e-4) -> bool:
+    """Rows of non-negative numbers summing to 1: what a softmax output looks like."""
+    return (p.ndim == 2 and p.shape[1] == num_classes and bool(np.all(p >= -atol))
+            and bool(np.allclose(p.sum(axis=1), 1.0, atol=atol)))
+
+
+def symmetric_range(value):
+    """A Keras random-layer factor as (low, high): a number f means (-f, f), as the layers read it."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return (-abs(float(value)), abs(float(value)))
+    if isinstance(value, (list, tuple)) and len(value) == 2 and all(isinstance(v, (int, float)) for v in value):
+        return (float(value[0]), float(value[1]))
+    return None
+
+
+def same_range(got, want, tol: float = 1e-6) -> bool:
+    a, b = symmetric_range(got), symmetric_range(want)
+    return a is not None and b is not None and all(abs(x - y) <= tol for x, y in zip(a, b))
+
+
+# ----------------------------------------------------------------------------
+# statistical tests for functions that draw from a Generator
+#
+# A correct random_flip / random_crop is judged on many calls; the tests below
+# reject it only with a stated, exact probability. Each test is two-sided and
+# exact (binomial tails summed in log space, no normal approximation), and a
+# family of tests is Bonferroni-corrected, so P(reject | correct) <= alpha.
+
+def _log_pmfs(n: int, p: float) -> list[float]:
+    from math import lgamma, log, log1p
+    return [lgamma(n + 1) - lgamma(i + 1) - lgamma(n - i + 1) + i * log(p) + (n - i) * log1p(-p)
+            for i in range(n + 1)]
+
+
+def _log_sum(values: list[float]) -> float:
+    from math import exp, log
+    if not values:
+        return float("-inf")
+    top = max(values)
+    return top + log(sum(exp(v - top) for v in values))
+
+
+def binomial_tails(k: int, n: int, p: float) -> tuple[float, float]:
+    """(P[X <= k], P[X >= k]) for X ~ Binomial(n, p), exactly."""
+    from math import exp
+    k, n, p = int(k), int(n), float(p)
+    if p <= 0.0:
+        return 1.0, (1.0 if k <= 0 else 0.0)
+    if p >= 1.0:
+        return (1.0 if k >= n else 0.0), 1.0
+    logs = _log_pmfs(n, p)
+    lower = exp(_log_sum(logs[:k + 1])) if k >= 0 else 0.0
+    upper = exp(_log_sum(logs[max(k, 0):])) if k <= n else 0.0
+    return min(lower, 1.0), min(upper, 1.0)
+
+
+def binomial_consistent(k: int, n: int, p: float, alpha: float) -> bool:
+    """Whether k successes in n trials are consistent with probability p, at level alpha (two-sided).
+
+    Rejects when either exact tail is below alpha / 2, so a correct source is
+    rejected with probability at most alpha.
+    """
+    lower, upper = binomial_tails(k, n, p)
+    return lower >= alpha / 2 and upper >= alpha / 2
+
+
+def uniform_consistent(groups: list[np.ndarray], alpha: float) -> list[tuple[int, int]]:
+    """Cells whose counts are not consistent with uniform sampling; [] if all are.
+
+    groups: count vectors, each over cells that a correct sampler hits with
+    equal probability (e.g. the joint counts of crop corners, and the counts
+    of each corner coordinate). Every cell's count is Binomial(total, 1/cells)
+    under uniformity; each is tested at alpha / (number of cells in all
+    groups), so the family rejects a correct sampler with probability at most
+    alpha (Bonferroni). Returns (group index, cell index) of each rejected cell.
+    """
+    cells = sum(len(g) for g in groups)
+    failed = []
+    for g, counts in enumerate(groups):
+        counts = np.asarray(counts)
+        total = int(counts.sum())
+        for c, count in enumerate(counts):
+            if not binomial_consistent(int(count), total, 1.0 / len(counts), alpha / cells):
+                failed.append((g, c))
+    return failed

@@ -14,7 +14,7 @@ import numpy as np
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras  # noqa: E402
 
-ASSETS = None   # set by the runner: the folder holding pretrained_base.keras
+ASSETS = None   # set by the runner: the coursedata folder, holding pretrained_base.keras
 
 
 def model_payload(model):
@@ -30,32 +30,92 @@ def model_payload(model):
     }
 
 
+_BASE = []   # (config, weights) of the shipped base, read once per process
+
+
 def load_base():
-    return keras.models.load_model(os.path.join(ASSETS, "pretrained_base.keras"), safe_mode=True)
+    """A fresh, independent copy of the shipped base (the student may change it)."""
+    if not _BASE:
+        base = keras.models.load_model(os.path.join(ASSETS, "pretrained_base.keras"), safe_mode=True)
+        _BASE.append((base.to_json(), base.get_weights()))
+        return base
+    config, weights = _BASE[0]
+    base = keras.models.model_from_json(config)
+    base.set_weights(weights)
+    return base
 
 
 # ex4 -------------------------------------------------------------------------
 
-def _repeat(call, n, global_seed):
+def _as_output(value):
+    """A returned value as a fresh numeric ndarray, or None if it is not an array of real numbers."""
+    if value is None or isinstance(value, (str, bytes, dict)):
+        return None
+    try:
+        array = np.array(value, copy=True)
+    except Exception:  # noqa: BLE001 - anything that is not array-like
+        return None
+    return array if array.dtype.kind in "biuf" else None
+
+
+def _calls(call, image, n, seed, global_seed):
+    """n calls call(copy_of_image, rng) sharing one Generator(seed), np.random seeded with global_seed.
+
+    Each call gets its own copy of ``image`` (so a function that changes its
+    input is caught on every call, not only when the changes do not cancel
+    out) and each result is copied at once (so a returned view or a reused
+    buffer cannot change later). Returns {"outputs": (n, ...) array,
+    "mutated": bool}, or {"problem": text} when a result is not an array or
+    the results' shapes differ. Exceptions from the function propagate.
+    """
+    image = np.asarray(image)
+    rng = np.random.default_rng(seed)
     np.random.seed(global_seed)   # a solution using np.random (not rng) shows up as irreproducible
-    return np.stack([np.asarray(call()) for _ in range(n)])
+    outputs, mutated = [], False
+    for _ in range(n):
+        x = image.copy()
+        result = call(x, rng)
+        mutated = mutated or x.shape != image.shape or not np.array_equal(x, image)
+        out = _as_output(result)
+        if out is None:
+            return {"problem": "returned %s, not an array of numbers" % _type_name(result)}
+        if outputs and out.shape != outputs[0].shape:
+            return {"problem": "returned arrays of different shapes in different calls (%s and %s)"
+                               % (outputs[0].shape, out.shape)}
+        outputs.append(out)
+    return {"outputs": np.stack(outputs).astype(np.float64), "mutated": bool(mutated)}
+
+
+def _twice(call, image, n, seed, global_seed):
+    """_calls, then the same again with a fresh Generator(seed) but another np.random seed."""
+    first = _calls(call, image, n, seed, global_seed)
+    if "problem" in first:
+        return first
+    again = _calls(call, image, n, seed, global_seed + 1)
+    first["reproducible"] = "problem" not in again and bool(np.array_equal(again["outputs"], first["outputs"]))
+    return first
 
 
 def flip_many(function, image, p, seed, n, global_seed):
-    """n calls random_flip(image, rng, p) with one Generator; stacked results (n, H, W, C)."""
-    rng = np.random.default_rng(seed)
-    return _repeat(lambda: function(image, rng, p), n, global_seed)
+    """n calls random_flip(image, rng, p) with one Generator, twice (see _twice); p=None: the default."""
+    if p is None:
+        return _twice(lambda x, rng: function(x, rng), image, n, seed, global_seed)
+    return _twice(lambda x, rng: function(x, rng, p), image, n, seed, global_seed)
 
 
 def crop_many(function, image, size, seed, n, global_seed):
-    """n calls random_crop(image, size, rng) with one Generator; stacked results (n, h, w, C)."""
-    rng = np.random.default_rng(seed)
-    return _repeat(lambda: function(image, size, rng), n, global_seed)
+    """n calls random_crop(image, size, rng) with one Generator, twice (see _twice)."""
+    return _twice(lambda x, rng: function(x, size, rng), image, n, seed, global_seed)
 
 
 def augmentation(function, kwargs):
     """build_augmentation(**kwargs) as a model payload."""
     return model_payload(function(**kwargs))
+
+
+def _type_name(value):
+    kind = type(value)
+    return kind.__name__ if kind.__module__ == "builtins" else "%s.%s" % (kind.__module__, kind.__name__)
 
 
 # ex5 -------------------------------------------------------------------------
@@ -73,8 +133,20 @@ def residual_model(function, input_shape):
 
 # ex6 -------------------------------------------------------------------------
 
+def _array_or_problem(value):
+    """value as an ndarray (a tensor or nested list converted), or {"problem": text} if it is not one."""
+    out = _as_output(value)
+    if out is None:
+        return {"problem": "returned %s, not an array of numbers" % _type_name(value)}
+    return out
+
+
 def extract_features(function, images, batch_size):
-    return np.asarray(function(load_base(), images, batch_size=batch_size))
+    """extract_features(base, images, batch_size) on a fresh copy of the shipped base; None: the default."""
+    base = load_base()
+    if batch_size is None:
+        return _array_or_problem(function(base, images))
+    return _array_or_problem(function(base, images, batch_size=batch_size))
 
 
 def feature_classifier(function, feature_shape, num_classes):
@@ -82,6 +154,11 @@ def feature_classifier(function, feature_shape, num_classes):
 
 
 def frozen_model(function, num_classes, with_augmentation):
+    """build_frozen_model(base, num_classes, augmentation) as a payload, plus the base's flag after the call.
+
+    The augmentation given is a Sequential named "given_augmentation" holding
+    one RandomFlip, so the grader can find where it was placed.
+    """
     base = load_base()
     augmentation = None
     if with_augmentation:
@@ -93,16 +170,20 @@ def frozen_model(function, num_classes, with_augmentation):
 
 
 def feature_maps(function, layer_name, images):
-    return np.asarray(function(load_base(), layer_name, images))
+    return _array_or_problem(function(load_base(), layer_name, images))
 
 
 # ex7 -------------------------------------------------------------------------
 
 def freeze(function, n, arrive_trainable):
-    """freeze_all_but_last(base, n) on a base that arrives trainable or frozen."""
+    """freeze_all_but_last(base, n) on a base that arrives trainable or frozen; n=None: the default.
+
+    The payload is the base's (what the function did to it), whatever the
+    function returned; "same_object" says whether it returned the base.
+    """
     base = load_base()
     base.trainable = arrive_trainable
-    returned = function(base, n)
+    returned = function(base) if n is None else function(base, n)
     payload = model_payload(base)
     payload["same_object"] = returned is base
     payload["base_trainable"] = bool(base.trainable)
@@ -110,19 +191,50 @@ def freeze(function, n, arrive_trainable):
 
 
 def compile_config(function, learning_rate):
-    """compile_for_fine_tuning(model, learning_rate): what the model was compiled with."""
+    """compile_for_fine_tuning(model, learning_rate): what the model was compiled with; None: the default."""
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
-    returned = function(model, learning_rate)
+    returned = function(model) if learning_rate is None else function(model, learning_rate)
     optimizer = getattr(model, "optimizer", None)
     config = model.get_compile_config() if getattr(model, "compiled", False) else None
+    loss = config.get("loss") if config else None
     return {
         "same_object": returned is model,
         "compiled": config is not None,
         "optimizer": type(optimizer).__name__ if optimizer is not None else "",
-        "learning_rate": float(keras.ops.convert_to_numpy(optimizer.learning_rate)) if optimizer is not None else -1.0,
-        "loss": _name(config.get("loss")) if config else "",
-        "metrics": [_name(m) for m in (config.get("metrics") or [])] if config else [],
+        "optimizer_module": type(optimizer).__module__ if optimizer is not None else "",
+        "learning_rate": _learning_rate(optimizer),
+        "loss": _name(loss) if config else "",
+        "from_logits": bool(isinstance(loss, dict) and isinstance(loss.get("config"), dict)
+                            and loss["config"].get("from_logits")),
+        "metrics": [_name(m) for m in _flat(config.get("metrics"))] if config else [],
     }
+
+
+def _learning_rate(optimizer):
+    if optimizer is None:
+        return -1.0
+    try:
+        return float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+    except Exception:  # noqa: BLE001 - an object without a numeric learning rate
+        return -1.0
+
+
+def _flat(items):
+    """Metrics as a flat list, whether given as a list, a nested list or a dict of lists."""
+    if items is None:
+        return []
+    if isinstance(items, dict):
+        items = list(items.values())
+    if not isinstance(items, (list, tuple)):
+        return [items]
+    flat = []
+    for item in items:
+        flat.extend(_flat(item) if isinstance(item, (list, tuple, dict)) and not _is_serialized(item) else [item])
+    return flat
+
+
+def _is_serialized(item):
+    return isinstance(item, dict) and "class_name" in item
 
 
 def _name(item):
@@ -133,6 +245,8 @@ def _name(item):
         inner = item.get("config")
         if isinstance(inner, dict) and isinstance(inner.get("name"), str):
             return inner["name"]
+        if isinstance(inner, str):          # a function: {"class_name": "function", "config": "name"}
+            return inner
         return str(item.get("class_name", ""))
     if isinstance(item, (list, tuple)):
         return ",".join(_name(i) for i in item)

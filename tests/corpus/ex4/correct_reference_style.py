@@ -1,0 +1,32 @@
+# expect: random_flip=pass random_crop=pass build_augmentation=pass
+# One uniform draw per flip, two integer draws per crop, the lecture's Sequential.
+import numpy as np
+import keras
+from keras import layers
+
+
+def random_flip(image, rng, p=0.5):
+    if not 0 <= p <= 1:
+        raise ValueError("p must be in [0, 1]")
+    image = np.asarray(image)
+    if rng.random() < p:
+        return image[:, ::-1].copy()
+    return image.copy()
+
+
+def random_crop(image, size, rng):
+    h, w = size
+    H, W = image.shape[:2]
+    if h > H or w > W or h < 1 or w < 1:
+        raise ValueError("the window does not fit")
+    i = rng.integers(0, H - h + 1)
+    j = rng.integers(0, W - w + 1)
+    return image[i:i + h, j:j + w].copy()
+
+
+def build_augmentation(flip="horizontal", rotation=0.1, zoom=0.2):
+    return keras.Sequential([
+        layers.RandomFlip(flip),
+        layers.RandomRotation(rotation),
+        layers.RandomZoom(zoom),
+    ])
