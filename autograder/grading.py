@@ -6,10 +6,11 @@ expected values and every comparison stay here in the parent.
 from __future__ import annotations
 
 import copy
+import threading
 import time
-from contextlib import AbstractContextManager, nullcontext
 import zlib
-from dataclasses import dataclass, field
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -20,6 +21,7 @@ from .spec import Case, Exercise, Misconception, Task, Verdict
 from .submission import Submission
 
 DEFAULT_SEED = 0
+KERAS_MEMORY_MB = 4096   # address space for Keras exercises (TensorFlow reserves about 2 GB at start)
 
 _LOST = {
     "timeout": "did not finish within {timeout:g} s: an infinite loop, or a Python loop over every pixel "
@@ -108,16 +110,27 @@ def grade(exercise: Exercise, submission: Submission, *, hidden: bool, seed: int
     exercises, whose judging is not thread-safe); the child runs outside it.
     """
     started = time.perf_counter()
+    if exercise.uses_keras:   # TensorFlow reserves address space generously
+        limits = replace(limits, memory_mb=max(limits.memory_mb, KERAS_MEMORY_MB))
+        warm = threading.Thread(target=_import_keras, daemon=True)   # in parallel with the child's run
+        warm.start()
     plan = [(task, cases_for(task, hidden, seed)) for task in exercise.tasks]
     jobs = [TaskJob(task.name, [Call("c%d" % i, c.args, c.kwargs) for i, c in enumerate(cases)],
                     task.timeout or limits.task_seconds, task.probe)
             for task, cases in plan]
     run = run_submission(submission.cells, jobs, limits, isolate, exercise.preload)
+    if exercise.uses_keras:
+        warm.join()
     with judge_lock or nullcontext():
         results = [judge_task(task, cases, run.tasks[task.name], run.cells, job.timeout)
                    for (task, cases), job in zip(plan, jobs)]
     return ExerciseResult(exercise, results, run.cells, list(submission.warnings), hidden, seed,
                           run.isolated, time.perf_counter() - started)
+
+
+def _import_keras():
+    from . import keras_checks
+    keras_checks.keras()
 
 
 def judge_task(task: Task, cases: list[Case], run: TaskRun, cell_problems: list[dict],
@@ -157,6 +170,8 @@ def judge_case(task: Task, case: Case, outcome: Outcome) -> Verdict:
                        misconception=misconception)
     result = outcome.value
     if case.expect == "raises":
+        if task.probe:   # the probe returns a payload whenever the function returns
+            return Verdict(False, "did not raise ValueError (%s)" % case.reason)
         return Verdict(False, "returned %s instead of raising ValueError (%s)"
                        % (checks.describe(result), case.reason))
     expected = case.precomputed["expected"] if case.precomputed else call_reference(task.reference, case)

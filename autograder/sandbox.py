@@ -228,7 +228,8 @@ def _python_paths():
 def _child_env(jobdir, use_bwrap):
     env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/job/work" if use_bwrap else jobdir,
            "PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
-           "MKL_NUM_THREADS": "1", "TF_CPP_MIN_LOG_LEVEL": "3", "MPLBACKEND": "Agg"}
+           "MKL_NUM_THREADS": "1", "TF_CPP_MIN_LOG_LEVEL": "3", "MPLBACKEND": "Agg",
+           "MALLOC_ARENA_MAX": "2"}   # TensorFlow's threads each reserve an arena: keep address space small
     for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # needed for correctness on some CPUs
         if name in os.environ:
             env[name] = os.environ[name]
