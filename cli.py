@@ -156,6 +156,9 @@ def _write_html(path, result, submission):
               help="Batch: write a Markdown summary table (e.g. to $GITHUB_STEP_SUMMARY).")
 @click.option("--gradescope-dir", type=click.Path(file_okay=False),
               help="Batch: write DIR/<student>/<exercise>/results.json.")
+@click.option("--gradebook", metavar="DB_URL",
+              help="Batch: write the scores into nbgrader's gradebook (sqlite:///course/gradebook.db, or a "
+              "sqlite file) as the autograded scores of the cells test_<task>.")
 @click.option("--html", "html_path", type=click.Path(),
               help="One submission: write its HTML report there. Batch: a folder for one report per "
               "student and exercise, plus class.html, the class picture (score distribution, pass "
@@ -164,7 +167,7 @@ def _write_html(path, result, submission):
               help="Grade even if the bubblewrap sandbox is not installed (trusted code only).")
 @_limit_options
 def grade(exercise, submission, all_exercises, seed, per_student_seed, fmt, jobs, csv_path, junit_path,
-          markdown_path, gradescope_dir, html_path, allow_unisolated, timeout, memory):
+          markdown_path, gradescope_dir, gradebook, html_path, allow_unisolated, timeout, memory):
     """Grade SUBMISSION on the public and hidden cases of EXERCISE.
 
     SUBMISSION is a notebook or .py file, or a folder of them: either
@@ -194,8 +197,10 @@ def grade(exercise, submission, all_exercises, seed, per_student_seed, fmt, jobs
     if os.path.isdir(submission):
         _grade_folder(submission, keys, seed, per_student_seed, jobs, limits,
                       dict(csv=csv_path, junit=junit_path, markdown=markdown_path, gradescope=gradescope_dir,
-                           html=html_path))
+                           html=html_path, gradebook=gradebook))
         return
+    if gradebook:
+        raise click.UsageError("--gradebook needs a folder of submissions (the student is the folder's name)")
     if all_exercises or not os.path.exists(submission):
         raise click.UsageError("%s: no such file or folder" % submission)
     from autograder import grading, report
@@ -232,11 +237,46 @@ def _grade_folder(folder, keys, seed, per_student_seed, jobs, limits, outputs):
         else:
             click.echo("%-*s  %s  unreadable: %s" % (width, g.entry.student, g.entry.exercise, g.error))
     writers = {"csv": exports.write_csv, "junit": exports.write_junit, "markdown": exports.write_markdown,
-               "gradescope": exports.write_gradescope, "html": exports.write_html}
+               "gradescope": exports.write_gradescope, "html": exports.write_html,
+               "gradebook": _write_gradebook}
     for kind, target in outputs.items():
         if target:
             writers[kind](graded, target)
             click.echo("%s: %s" % (kind, target), err=True)
+
+
+def _write_gradebook(graded, db_url):
+    from autograder.course import write_gradebook
+
+    write_gradebook(graded, db_url)
+
+
+@cli.command()
+@click.option("--out", required=True, type=click.Path(file_okay=False),
+              help="The course directory to create or update.")
+@click.argument("names", nargs=-1, type=EXERCISE, metavar="[EXERCISE]...")
+def course(out, names):
+    """Create or update an nbgrader course directory OUT from exercises/.
+
+    Writes OUT/nbgrader_config.py (course root, a sqlite gradebook in OUT,
+    this project importable by nbgrader and its kernels, feedback without
+    hidden tests) and OUT/source/<exN>/ for each EXERCISE (default: every
+    exercise with a notebook). Running it again updates only what changed.
+
+    \b
+    python cli.py course --out course/
+    cd course && nbgrader generate_assignment ex1 && nbgrader autograde ex1
+    python cli.py grade --all course/submitted --gradebook course/gradebook.db
+    """
+    from autograder.course import available_exercises, gradebook_url, prepare_course
+
+    keys = list(dict.fromkeys(names)) or available_exercises()
+    try:
+        root = prepare_course(out, keys)
+    except FileNotFoundError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo("nbgrader course in %s: %s; gradebook %s" % (root, ", ".join(keys), gradebook_url(root)))
+    click.echo("next: cd %s && nbgrader generate_assignment %s" % (root, keys[0]))
 
 
 @cli.command()
