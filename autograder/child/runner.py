@@ -30,6 +30,7 @@ import time
 import traceback
 
 import numpy as np
+import numpy.random  # noqa: F401 - NumPy 2 loads it lazily; import once here, not in every forked task
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -330,17 +331,32 @@ def _fork_limited(limits, stdout_path, cpu_seconds=None):
 
 
 def _wait(pid, deadline):
+    """Wait for a task process until ``deadline``; (status, detail). Blocks on a pidfd where there is one."""
+    pidfd = None
+    if hasattr(os, "pidfd_open"):
+        try:
+            pidfd = os.pidfd_open(pid)
+        except OSError:
+            pidfd = None
     delay = 0.0005
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            _kill_group(pid)
-            return _describe(status)
-        if time.monotonic() >= deadline:
-            _kill_and_reap(pid)
-            return "timeout", None
-        time.sleep(delay)
-        delay = min(delay * 2, 0.02)
+    try:
+        while True:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                _kill_group(pid)
+                return _describe(status)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                _kill_and_reap(pid)
+                return "timeout", None
+            if pidfd is not None:
+                select.select([pidfd], [], [], remaining)
+            else:
+                time.sleep(min(delay, remaining))
+                delay = min(delay * 2, 0.02)
+    finally:
+        if pidfd is not None:
+            os.close(pidfd)
 
 
 def _describe(status):
@@ -383,3 +399,5 @@ def _hide_installed_project():
 
 if __name__ == "__main__":
     main(sys.argv[1])
+    sys.stdout.flush()
+    os._exit(0)   # skip interpreter teardown: with TensorFlow loaded it takes seconds
