@@ -9,7 +9,7 @@ import numpy as np
 
 from .convolution import conv2d, conv2d_single
 from .padding import _pair, conv2d_strided, same_pad_amounts
-from .pooling import _windows, pool2d, pool_output_shape
+from .pooling import pool2d, pool_output_shape
 
 # ----------------------------------------------------------------- ex1
 
@@ -104,6 +104,12 @@ def pool2d_stride_one(x, pool_size=2, strides=None, padding="valid", mode="max")
 def pool2d_min_as_max(x, pool_size=2, strides=None, padding="valid", mode="max"):
     """Computes the max when asked for the min."""
     return pool2d(x, pool_size, strides, padding, "max" if mode == "min" else mode)
+
+
+def _windows(array, window, strides):
+    """Strided (kh, kw) windows over the first two axes: shape (H', W', ..., kh, kw)."""
+    from numpy.lib.stride_tricks import sliding_window_view
+    return sliding_window_view(array, window, axis=(0, 1))[::strides[0], ::strides[1]]
 
 
 def _same_zero_padded_windows(x, pool_size, strides):

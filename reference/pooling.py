@@ -4,7 +4,6 @@ Pure NumPy (never imports TensorFlow or Keras). "same" padding reuses
 ``padding.same_pad_amounts``, TensorFlow's rule, so it is written once.
 """
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from .padding import _input_shape, _pair, _padding_name, same_pad_amounts
 
@@ -21,9 +20,22 @@ def _image(x):
     return x
 
 
-def _windows(array, window, strides):
-    """Strided (kh, kw) windows over the first two axes: shape (H', W', ..., kh, kw)."""
-    return sliding_window_view(array, window, axis=(0, 1))[::strides[0], ::strides[1]]
+def _reduce_windows(array, window, strides, combine):
+    """Combine (e.g. np.maximum, np.add) the values of each strided window of ``array``.
+
+    array: (Hp, Wp, ...) -> (H', W', ...), H' = (Hp - kh) // sh + 1. One
+    vectorised step per window offset (kh * kw steps), instead of building a
+    (H', W', ..., kh, kw) view and reducing it: several times faster.
+    """
+    (kh, kw), (sh, sw) = window, strides
+    rows = (array.shape[0] - kh) // sh + 1
+    cols = (array.shape[1] - kw) // sw + 1
+    out = None
+    for i in range(kh):
+        for j in range(kw):
+            part = array[i:i + (rows - 1) * sh + 1:sh, j:j + (cols - 1) * sw + 1:sw]
+            out = part.copy() if out is None else combine(out, part, out=out)
+    return out
 
 
 def pool2d(x, pool_size=2, strides=None, padding="valid", mode="max"):
@@ -64,12 +76,12 @@ def pool2d(x, pool_size=2, strides=None, padding="valid", mode="max"):
         pads = (same_pad_amounts(h, window[0], strides[0]), same_pad_amounts(w, window[1], strides[1]))
     spec = (pads[0], pads[1], (0, 0))
     if mode == "avg":
-        sums = _windows(np.pad(x, spec), window, strides).sum(axis=(-2, -1))
-        counts = _windows(np.pad(np.ones((h, w)), pads), window, strides).sum(axis=(-2, -1))
+        sums = _reduce_windows(np.pad(x, spec), window, strides, np.add)
+        counts = _reduce_windows(np.pad(np.ones((h, w)), pads), window, strides, np.add)
         return sums / counts[:, :, None]
     fill = -np.inf if mode == "max" else np.inf
-    windows = _windows(np.pad(x, spec, constant_values=fill), window, strides)
-    return windows.max(axis=(-2, -1)) if mode == "max" else windows.min(axis=(-2, -1))
+    padded = np.pad(x, spec, constant_values=fill)
+    return _reduce_windows(padded, window, strides, np.maximum if mode == "max" else np.minimum)
 
 
 def pool_output_shape(input_shape, pool_size=2, strides=None, padding="valid"):
