@@ -45,3 +45,29 @@ def test_toy_is_in_the_student_kit(repo_with_toy, tmp_path):
     assert cli(repo_with_toy, "release", "--out", kit).returncode == 0
     shutil.copy(repo_with_toy / "exercises" / "ex8" / "samples" / "correct.ipynb", kit / "ex8.ipynb")
     assert cli(kit, "check", "ex8", cwd=kit).returncode == 0
+
+
+def test_toy_goes_through_the_nbgrader_round_trip(repo_with_toy, tmp_path):
+    import os
+
+    from nbgrader.api import Gradebook
+    course = tmp_path / "course"
+    assert cli(repo_with_toy, "course", "--out", course, "ex8").returncode == 0
+    env = dict(os.environ, PYTHONPATH=str(repo_with_toy))
+
+    def nbgrader(*args):
+        result = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=env,
+                                capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stderr[-3000:]
+
+    nbgrader("generate_assignment", "ex8", "--force")
+    released = (course / "release" / "ex8" / "ex8.ipynb").read_text()
+    assert "BEGIN SOLUTION" not in released and "grade_hidden" not in released
+    for student, sample in (("ann", "correct"), ("ben", "wrong")):
+        folder = course / "submitted" / student / "ex8"
+        folder.mkdir(parents=True)
+        shutil.copy(repo_with_toy / "exercises" / "ex8" / "samples" / ("%s.ipynb" % sample), folder / "ex8.ipynb")
+    nbgrader("autograde", "ex8", "--force")
+    with Gradebook("sqlite:///%s" % (course / "gradebook.db")) as gb:
+        assert gb.find_submission("ex8", "ann").score == 10
+        assert gb.find_submission("ex8", "ben").score == 0
