@@ -11,7 +11,8 @@ from autograder import kit
 REPO = Path(__file__).resolve().parent.parent
 # Run the kit's cli.py with the repository's editable install hidden, as on a student's machine.
 KIT_PYTHON = ("import runpy, sys\n"
-              "sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in type(f).__module__.lower()]\n"
+              "sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in (\n"
+              "    type(f).__module__ + getattr(f, '__module__', '') + getattr(f, '__name__', '')).lower()]\n"
               "sys.path[:] = [p for p in sys.path if not p.startswith(%r)]\n"
               "sys.argv = ['cli.py'] + sys.argv[1:]\n"
               "runpy.run_path('cli.py', run_name='__main__')\n" % str(REPO))

@@ -390,8 +390,10 @@ def _kill_and_reap(pid):
 
 def _hide_installed_project():
     """Drop import hooks of an editable install, so the instructor's packages cannot be imported."""
-    sys.meta_path[:] = [f for f in sys.meta_path if "editable" not in type(f).__module__.lower()
-                        and "editable" not in getattr(f, "__name__", "").lower()]
+    def editable(finder):   # setuptools installs the finder class itself, not an instance
+        names = type(finder).__module__ + str(getattr(finder, "__module__", "")) + str(getattr(finder, "__name__", ""))
+        return "editable" in names.lower()
+    sys.meta_path[:] = [f for f in sys.meta_path if not editable(f)]
     for name in [n for n in sys.modules if "editable" in n.lower()]:
         del sys.modules[name]
     sys.path_importer_cache.clear()
