@@ -187,9 +187,11 @@ def _public_folder(jobdir):
 
 def _command(jobdir, use_bwrap):
     python = sys.executable
-    runner_args = ["-I", "-B", "-X", "utf8"]
+    # -S: no site processing (faster, and no .pth import hooks); the runner adds the library folders.
+    runner_args = ["-I", "-S", "-B", "-X", "utf8"]
+    libraries = os.pathsep.join(_library_paths())
     if not use_bwrap:
-        return [python, *runner_args, RUNNER, jobdir], os.path.join(jobdir, "work")
+        return [python, *runner_args, RUNNER, jobdir, libraries], os.path.join(jobdir, "work")
     binds = []
     for path in sorted(_python_paths()):
         binds += ["--ro-bind", path, path]
@@ -206,9 +208,16 @@ def _command(jobdir, use_bwrap):
         "--ro-bind", os.path.join(jobdir, "job.json"), "/job/job.json",
         "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
         "--chdir", "/job/work",
-        python, *runner_args, "/grader/runner.py", "/job",
+        python, *runner_args, "/grader/runner.py", "/job", libraries,
     ]
     return command, "/"
+
+
+def _library_paths():
+    """site-packages folders, in the order site would add them."""
+    import site
+    paths = [p for p in site.getsitepackages() if os.path.isdir(p)]
+    return [os.path.realpath(p) for p in paths]
 
 
 def _python_paths():

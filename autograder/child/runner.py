@@ -29,7 +29,16 @@ import sys
 import time
 import traceback
 
-import numpy as np
+
+def _add_site_packages():
+    """The child starts with -S (no site processing, no .pth hooks): add the library folders it was given."""
+    if len(sys.argv) > 2:
+        sys.path.extend(p for p in sys.argv[2].split(os.pathsep) if p)
+
+
+_add_site_packages()
+
+import numpy as np  # noqa: E402
 import numpy.random  # noqa: F401 - NumPy 2 loads it lazily; import once here, not in every forked task
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -400,6 +409,6 @@ def _hide_installed_project():
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1])   # argv[2]: the library folders, see _add_site_packages
     sys.stdout.flush()
     os._exit(0)   # skip interpreter teardown: with TensorFlow loaded it takes seconds
