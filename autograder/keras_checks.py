@@ -65,6 +65,17 @@ def rebuild(payload: dict):
     return model
 
 
+def rebuilt(result):
+    """(model, None) for a probe's model payload, or (None, a failing Verdict saying why not)."""
+    problem = payload_problem(result)
+    if problem:
+        return None, problem
+    try:
+        return rebuild(result), None
+    except ModelRejected as exc:
+        return None, Verdict(False, str(exc))
+
+
 def layer_kinds(model) -> list[str]:
     """Class names of the model's top-level layers, InputLayer excluded."""
     return [type(layer).__name__ for layer in model.layers if type(layer).__name__ != "InputLayer"]

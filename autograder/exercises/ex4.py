@@ -272,13 +272,9 @@ def _same_factors(a, b):
 
 
 def judge_augmentation(result, reference) -> Verdict:
-    problem = kc.payload_problem(result)
+    student, problem = kc.rebuilt(result)
     if problem:
         return problem
-    try:
-        student = kc.rebuild(result)
-    except kc.ModelRejected as exc:
-        return Verdict(False, str(exc))
     if result.get("class") != "Sequential" or type(student).__name__ != "Sequential":
         return Verdict(False, "returned a %s model; build a keras.Sequential of the three layers"
                        % type(student).__name__)

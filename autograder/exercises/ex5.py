@@ -62,13 +62,9 @@ def _same_outputs(student, reference, x):
 
 
 def _judge(result, reference, whole_model):
-    problem = kc.payload_problem(result)
+    student, problem = kc.rebuilt(result)
     if problem:
         return problem
-    try:
-        student = kc.rebuild(result)
-    except kc.ModelRejected as exc:
-        return Verdict(False, str(exc))
     got, want = kc.output_shape(student), kc.output_shape(reference)
     if got != want:
         return Verdict(False, "the output has shape %s, which is not the expected shape" % (got,),

@@ -149,17 +149,6 @@ def reference_classifier(feature_shape, num_classes):
     return _keras_and_reference().build_feature_classifier(tuple(feature_shape), num_classes)
 
 
-def _rebuilt(result):
-    """(model, None) or (None, failing Verdict)."""
-    problem = kc.payload_problem(result)
-    if problem:
-        return None, problem
-    try:
-        return kc.rebuild(result), None
-    except kc.ModelRejected as exc:
-        return None, Verdict(False, str(exc))
-
-
 def _softmax_problem(model, x, num_classes):
     """A failing Verdict if the model does not map x to num_classes probabilities."""
     try:
@@ -176,7 +165,7 @@ def _softmax_problem(model, x, num_classes):
 
 
 def judge_classifier(result, reference) -> Verdict:
-    student, problem = _rebuilt(result)
+    student, problem = kc.rebuilt(result)
     if problem:
         return problem
     feature_shape = tuple(reference.inputs[0].shape[1:])
@@ -225,7 +214,7 @@ def reference_frozen(num_classes, with_augmentation):
 
 
 def judge_frozen(result, expected) -> Verdict:
-    student, problem = _rebuilt(result)
+    student, problem = kc.rebuilt(result)
     if problem:
         return problem
     num_classes = expected["num_classes"]
