@@ -199,7 +199,7 @@ def _command(jobdir, use_bwrap):
         if os.path.exists(path):
             binds += ["--ro-bind", path, path]
     command = [
-        bwrap_path(), "--unshare-all", "--die-with-parent", "--new-session",
+        bwrap_path(), "--unshare-all", "--cap-drop", "ALL", "--die-with-parent", "--new-session",
         *binds,
         "--ro-bind", os.path.dirname(RUNNER), "/grader",
         *(["--ro-bind", ASSETS, ASSETS_IN_SANDBOX] if os.path.isdir(ASSETS) else []),
