@@ -30,6 +30,8 @@ layers, so inference and training mode differ.
 Importing this package is cheap: Keras and scikit-learn are imported lazily.
 """
 
+import functools
+import json
 import os
 
 import numpy as np
@@ -64,8 +66,9 @@ _UPSAMPLE = 2      # 8x8 -> 16x16
 _TEST_EVERY = 5    # every fifth image of a task is a test image
 
 
+@functools.lru_cache(maxsize=1)
 def _digits():
-    """All digits as course images.
+    """All digits as course images (computed once per process; callers get copies via ``_task``).
 
     Returns:
     - images: float32 array of shape (1797, 16, 16, 1), integer values in [0, 255].
@@ -95,7 +98,7 @@ def _task(digit_group):
         members = np.flatnonzero(y == label)
         rank[members] = np.arange(len(members))
     is_test = (rank % _TEST_EVERY) == _TEST_EVERY - 1
-    return x[~is_test], y[~is_test], x[is_test], y[is_test]
+    return x[~is_test], y[~is_test], x[is_test], y[is_test]   # boolean indexing copies
 
 
 def load_target_task():
@@ -124,16 +127,60 @@ def load_pretrain_task():
 def load_pretrained_base():
     """A fresh copy of the shipped pre-trained convolutional base.
 
-    Loaded from ``pretrained_base.keras`` with ``safe_mode=True`` and without
-    compiling; each call returns a new, independent model (trainable, as
-    saved). Input ``(N, 16, 16, 1)`` float images in [0, 255]; output
-    ``(N, 4, 4, 32)`` feature maps.
+    Built from ``pretrained_base.keras`` (config and weights, read once per
+    process) in Keras' safe mode and without compiling; each call returns a
+    new, independent model (trainable, as saved). Input ``(N, 16, 16, 1)``
+    float images in [0, 255]; output ``(N, 4, 4, 32)`` feature maps.
     """
     import keras
+
+    config, weights = _base_state()
+    layers = [keras.saving.deserialize_keras_object(layer, safe_mode=True)
+              for layer in config["config"]["layers"]]
+    base = keras.Sequential(layers, name=config["config"]["name"])   # built once, not once per layer
+    base.set_weights(weights)
+    return base
+
+
+def preload():
+    """Read the digits and the base's file into memory, without running TensorFlow.
+
+    The grader calls this in its worker before forking one process per
+    submission, so each of them starts with the data at hand. (A TensorFlow
+    operation run before a fork would leave the forked processes hanging.)
+    """
+    _digits()
+    _base_state()
+
+
+@functools.lru_cache(maxsize=1)
+def _base_state():
+    """(config, weights) of the shipped base, read from the .keras archive with h5py.
+
+    Keras stores a Sequential's weights under ``layers/<class name in
+    snake_case, numbered from the second of a kind>/vars/<i>``; the weights
+    come back in ``model.get_weights()`` order (tests/keras checks this
+    against ``keras.models.load_model``).
+    """
+    import io
+    import zipfile
+
+    import h5py
+    from keras.src.utils.naming import to_snake_case
 
     if not os.path.exists(PRETRAINED_BASE_PATH):
         raise FileNotFoundError(
             f"{PRETRAINED_BASE_PATH} is missing; run "
             "`python -m coursedata.make_pretrained_base` to create it")
-    return keras.models.load_model(PRETRAINED_BASE_PATH, compile=False,
-                                   safe_mode=True)
+    with zipfile.ZipFile(PRETRAINED_BASE_PATH) as archive:
+        config = json.loads(archive.read("config.json"))
+        store = h5py.File(io.BytesIO(archive.read("model.weights.h5")), "r")
+    weights, seen = [], {}
+    for layer in config["config"]["layers"]:
+        name = to_snake_case(layer["class_name"])
+        seen[name] = seen.get(name, -1) + 1
+        key = "layers/%s/vars" % (name if seen[name] == 0 else "%s_%d" % (name, seen[name]))
+        if key in store:
+            weights += [np.array(store[key][str(i)]) for i in range(len(store[key]))]
+    store.close()
+    return config, weights

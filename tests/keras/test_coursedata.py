@@ -133,6 +133,32 @@ def test_pretrained_base_fresh_copy_each_call():
         np.testing.assert_array_equal(u, v)
 
 
+def test_pretrained_base_equals_keras_own_loader():
+    """coursedata reads the weights with h5py (no TensorFlow before a fork); Keras' loader must agree."""
+    import keras
+
+    ours = coursedata.load_pretrained_base()
+    theirs = keras.models.load_model(coursedata.PRETRAINED_BASE_PATH, compile=False, safe_mode=True)
+    assert ours.to_json() == theirs.to_json()
+    mine, keras_weights = ours.get_weights(), theirs.get_weights()
+    assert len(mine) == len(keras_weights) > 0
+    for u, v in zip(mine, keras_weights):
+        np.testing.assert_array_equal(u, v)
+    x = coursedata.load_target_task()[0][:4]
+    np.testing.assert_array_equal(np.asarray(ours(x, training=False)), np.asarray(theirs(x, training=False)))
+
+
+def test_preload_runs_no_tensorflow_operation():
+    """The grader's worker calls preload() before forking: it must not start TensorFlow's runtime."""
+    check = ("from tensorflow.python.eager import context; c = context.context_safe(); "
+             "print(c is not None and c._context_handle is not None)")
+    code = "import sys; sys.path.insert(0, %r); import coursedata; coursedata.preload(); " % REPO
+    started = code + "coursedata.load_pretrained_base(); "
+    outputs = [subprocess.run([sys.executable, "-c", c + check], capture_output=True, text=True, timeout=300)
+               for c in (code, started)]
+    assert [o.stdout.strip().splitlines()[-1] for o in outputs] == ["False", "True"], outputs[0].stderr[-2000:]
+
+
 def test_pretrained_base_inference_differs_from_training():
     import keras
 
