@@ -18,6 +18,8 @@ from . import grading
 from .sandbox import Limits
 from .spec import Exercise
 from .submission import SubmissionError, load
+from .memo import Memo
+from .workers import WorkerPool
 
 
 @dataclass
@@ -72,11 +74,14 @@ def grade_all(entries: list[Entry], load_exercise: Callable[[str], Exercise], *,
               on_done: Callable[[Graded], None] = lambda g: None) -> list[Graded]:
     """Grade every entry, ``jobs`` at a time, in the entries' order.
 
-    Keras exercises are judged one at a time in this process (Keras is not
-    thread-safe); their children still run in parallel. ``on_done`` is called
+    Submissions run in warm sandboxed workers, one per slot, kept for the
+    whole batch; a reference answer, and the verdict on an answer many
+    students gave, are worked out once (memo.py). Keras exercises are judged one at a time in this process
+    (Keras is not thread-safe); their workers still run in parallel. ``on_done`` is called
     as each finishes (for a progress bar).
     """
     keras_lock = threading.Lock()
+    memo = Memo()
 
     def one(entry: Entry) -> Graded:
         exercise = load_exercise(entry.exercise)
@@ -88,12 +93,13 @@ def grade_all(entries: list[Entry], load_exercise: Callable[[str], Exercise], *,
             this_seed = student_seed(seed, entry.student) if per_student else seed
             try:
                 result = grading.grade(exercise, submission, hidden=True, seed=this_seed, limits=limits,
-                                       isolate=isolate, judge_lock=keras_lock if exercise.uses_keras else None)
+                                       isolate=isolate, judge_lock=keras_lock if exercise.uses_keras else None,
+                                       pool=pool, memo=memo)
                 graded = Graded(entry, result)
             except Exception as exc:  # noqa: BLE001 - the batch goes on; the row says why
                 graded = Graded(entry, None, "grading failed: %s: %s" % (type(exc).__name__, exc))
         on_done(graded)
         return graded
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        return list(pool.map(one, entries))
+    with WorkerPool(keep=max(1, jobs)) as pool, ThreadPoolExecutor(max_workers=max(1, jobs)) as threads:
+        return list(threads.map(one, entries))

@@ -18,7 +18,9 @@ from . import checks
 from .child.wire import RngSeed
 from .sandbox import Call, Limits, Outcome, TaskJob, TaskRun, run_submission
 from .spec import Case, Exercise, Misconception, Task, Verdict
+from .memo import Memo
 from .submission import Submission
+from .workers import WorkerPool
 
 DEFAULT_SEED = 0
 KERAS_MEMORY_MB = 4096   # address space for Keras exercises (TensorFlow reserves about 2 GB at start)
@@ -103,9 +105,13 @@ def cases_for(task: Task, hidden: bool, seed: int) -> list[Case]:
 
 def grade(exercise: Exercise, submission: Submission, *, hidden: bool, seed: int = DEFAULT_SEED,
           limits: Limits = Limits(), isolate: bool | None = None,
-          judge_lock: AbstractContextManager | None = None) -> ExerciseResult:
+          judge_lock: AbstractContextManager | None = None, pool: WorkerPool | None = None,
+          memo: Memo | None = None) -> ExerciseResult:
     """Grade ``submission`` on every task of ``exercise``. Never raises for student code.
 
+    pool: warm workers to run the submission in (a batch shares one); without
+    one, a worker is started for this submission alone. memo: reference
+    answers and verdicts already worked out in this batch.
     judge_lock: held while judging in this process (batch grading of Keras
     exercises, whose judging is not thread-safe); the child runs outside it.
     """
@@ -118,11 +124,11 @@ def grade(exercise: Exercise, submission: Submission, *, hidden: bool, seed: int
     jobs = [TaskJob(task.name, [Call("c%d" % i, c.args, c.kwargs) for i, c in enumerate(cases)],
                     task.timeout or limits.task_seconds, task.probe)
             for task, cases in plan]
-    run = run_submission(submission.cells, jobs, limits, isolate, exercise.preload)
+    run = run_submission(submission.cells, jobs, limits, isolate, exercise.preload, pool)
     if exercise.uses_keras:
         warm.join()
     with judge_lock or nullcontext():
-        results = [judge_task(task, cases, run.tasks[task.name], run.cells, job.timeout)
+        results = [judge_task(task, cases, run.tasks[task.name], run.cells, job.timeout, memo)
                    for (task, cases), job in zip(plan, jobs)]
     return ExerciseResult(exercise, results, run.cells, list(submission.warnings), hidden, seed,
                           run.isolated, time.perf_counter() - started)
@@ -134,7 +140,7 @@ def _import_keras():
 
 
 def judge_task(task: Task, cases: list[Case], run: TaskRun, cell_problems: list[dict],
-               timeout: float) -> TaskResult:
+               timeout: float, memo: Memo | None = None) -> TaskResult:
     results = []
     notes = []
     outcomes = [run.outcomes.get("c%d" % i, Outcome("lost")) for i in range(len(cases))]
@@ -146,15 +152,17 @@ def judge_task(task: Task, cases: list[Case], run: TaskRun, cell_problems: list[
         elif outcome.kind == "lost":
             verdict = Verdict(False, _LOST.get(run.status, _LOST["lost"]).format(
                 timeout=timeout, detail=run.detail))
-        else:
+        elif memo is None:
             verdict = judge_case(task, case, outcome)
+        else:
+            verdict = memo.verdict(task, case, outcome, lambda: judge_case(task, case, outcome, memo))
         results.append(CaseResult(case, verdict))
     passed = sum(r.verdict.passed for r in results)
     score = round(task.points * passed / len(results), 2) if results else 0.0
     return TaskResult(task, score, results, notes, run.stdout)
 
 
-def judge_case(task: Task, case: Case, outcome: Outcome) -> Verdict:
+def judge_case(task: Task, case: Case, outcome: Outcome, memo: Memo | None = None) -> Verdict:
     """Judge one returned value or raised exception against the reference."""
     if outcome.kind == "raised":
         error = outcome.error
@@ -174,12 +182,12 @@ def judge_case(task: Task, case: Case, outcome: Outcome) -> Verdict:
             return Verdict(False, "did not raise ValueError (%s)" % case.reason)
         return Verdict(False, "returned %s instead of raising ValueError (%s)"
                        % (checks.describe(result), case.reason))
-    expected = case.precomputed["expected"] if case.precomputed else call_reference(task.reference, case)
+    expected = case.precomputed["expected"] if case.precomputed else call_reference(task.reference, case, memo)
     verdict = task.compare(result, expected)
     if not case.hidden:   # kept for pictures of public cases; hidden values never leave grading
         verdict.extra.update(got=result, expected=expected)
     if not verdict.passed:
-        verdict.misconception = verdict.misconception or diagnose(task, case, result)
+        verdict.misconception = verdict.misconception or diagnose(task, case, result, memo)
         return verdict
     for position, after in enumerate(outcome.args_after):
         before = case.args[position] if position < len(case.args) else None
@@ -189,16 +197,23 @@ def judge_case(task: Task, case: Case, outcome: Outcome) -> Verdict:
     return verdict
 
 
-def call_reference(function, case: Case):
-    """Call a reference or a known-wrong variant on private copies of the case's arguments."""
+def call_reference(function, case: Case, memo: Memo | None = None):
+    """Call a reference or a known-wrong variant on private copies of the case's arguments.
+
+    With a memo, each (function, arguments) is called once per batch; the
+    answer it returns is then shared, with its arrays read-only.
+    """
     def fresh(value):
         if isinstance(value, RngSeed):
             return np.random.default_rng(int(value))
         return copy.deepcopy(value)
-    return function(*[fresh(a) for a in case.args], **{k: fresh(v) for k, v in case.kwargs.items()})
+
+    def call():
+        return function(*[fresh(a) for a in case.args], **{k: fresh(v) for k, v in case.kwargs.items()})
+    return call() if memo is None else memo.reference(function, case.args, case.kwargs, call)
 
 
-def diagnose(task: Task, case: Case, result) -> Misconception | None:
+def diagnose(task: Task, case: Case, result, memo: Memo | None = None) -> Misconception | None:
     """The first known misconception whose wrong answer equals ``result``."""
     for misconception in task.misconceptions:
         if case.precomputed is not None:
@@ -209,7 +224,7 @@ def diagnose(task: Task, case: Case, result) -> Misconception | None:
             continue
         else:
             try:
-                wrong = call_reference(misconception.variant, case)
+                wrong = call_reference(misconception.variant, case, memo)
             except Exception:  # noqa: BLE001 - a variant may not apply to this input
                 continue
         if task.compare(result, wrong).passed:

@@ -1,34 +1,24 @@
-"""Run a submission's code in a child process, behind a process boundary.
+"""Run a submission's code in a worker process, behind a process boundary.
 
-The parent (this module) writes a job directory: the cells, and every call to
-make with its arguments as ``.npy``/JSON. The child (``child/runner.py``) runs
-with a scrubbed environment, limits per task and, where bubblewrap is
-installed, in a sandbox that sees only the Python installation, the runner and
-the job directory. Results come back as JSON and ``.npy`` files, loaded with
-``allow_pickle=False``. If the child dies, the tasks it had not reached are run
-again in a new child, so one task can never cost another.
+The parent (this module) writes a job: the cells, and every call to make with
+its arguments as ``.npy``/JSON. A worker (``workers.py``, running
+``child/runner.py``) runs it with a scrubbed environment, limits per task and,
+where bubblewrap is installed, in a sandbox that sees only the Python
+installation, the runner and the job's folders. Results come back as JSON and
+``.npy`` files, loaded with ``allow_pickle=False``. If the job process dies,
+the tasks it had not reached are run again in another, so one task can never
+cost another.
 """
 from __future__ import annotations
 
 import json
 import os
-import shutil
-import signal
-import subprocess
-import sys
-import sysconfig
-import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
-from .cgroup import ChildGroup
 from .child import wire
+from .workers import ASSETS, ASSETS_IN_SANDBOX, WorkerPool, bwrap_path  # noqa: F401 - bwrap_path is public here
 
-RUNNER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "child", "runner.py")
-# The coursedata package (pre-trained base and data loaders) is public: the child may import it.
-ASSETS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "coursedata")
-PUBLIC_IN_SANDBOX = "/public"
-ASSETS_IN_SANDBOX = PUBLIC_IN_SANDBOX + "/coursedata"
 MAX_LOG_BYTES = 16 << 20
 STDOUT_TAIL = 2000
 
@@ -98,31 +88,32 @@ class SandboxUnavailable(RuntimeError):
     """Isolation was required but no sandbox is installed."""
 
 
-def bwrap_path() -> str | None:
-    return shutil.which("bwrap")
-
-
 def run_submission(cells: list[str], jobs: list[TaskJob], limits: Limits = Limits(),
-                   isolate: bool | None = None, preload: tuple[str, ...] = ()) -> SandboxRun:
-    """Run ``jobs`` against the code in ``cells`` in a child process.
+                   isolate: bool | None = None, preload: tuple[str, ...] = (),
+                   pool: WorkerPool | None = None) -> SandboxRun:
+    """Run ``jobs`` against the code in ``cells`` in a worker process.
 
     isolate: True requires bubblewrap, False runs without it, None uses it when
-    installed. preload: libraries the child imports once before forking tasks.
+    installed. preload: libraries the worker imports once, before any job.
+    pool: where to take a warm worker from and give it back (a batch keeps one
+    open); without one, a worker is started for this submission alone.
     Returns what every call produced; never raises for anything the student's
     code does.
     """
-    use_bwrap = bool(bwrap_path()) if isolate is None else isolate
-    if use_bwrap and not bwrap_path():
+    sandboxed = bool(bwrap_path()) if isolate is None else isolate
+    if sandboxed and not bwrap_path():
         raise SandboxUnavailable("bubblewrap (bwrap) is not installed")
+    own_pool = pool is None
+    pool = pool or WorkerPool(keep=0)
     tasks: dict[str, TaskRun] = {}
     cell_report: list[dict] = []
     pending = list(jobs)
-    with tempfile.TemporaryDirectory(prefix="cnn-grade-") as root:
+    try:
         attempt = 0
         while pending:
             attempt += 1
-            jobdir = os.path.join(root, "job%d" % attempt)
-            finished, report = _run_once(jobdir, cells, pending, limits, use_bwrap, preload)
+            finished, report = _run_once(pool, pool.acquire(preload, sandboxed, limits.max_processes),
+                                         cells, pending, limits, preload)
             if attempt == 1:
                 cell_report = report
             tasks.update(finished)
@@ -134,115 +125,35 @@ def run_submission(cells: list[str], jobs: list[TaskJob], limits: Limits = Limit
             tasks[victim.name] = TaskRun(victim.name, "lost", "the grading process was ended",
                                          {c.id: Outcome("lost") for c in victim.calls}, "")
             pending = started_unfinished[1:]
-    return SandboxRun(cell_report, tasks, use_bwrap)
-
-
-def _run_once(jobdir, cells, jobs, limits, use_bwrap, preload):
-    indir, outdir, workdir = (os.path.join(jobdir, d) for d in ("in", "out", "work"))
-    for d in (indir, outdir, workdir):
-        os.makedirs(d, mode=0o700)
-    job = {"cells": cells, "limits": {"memory_mb": limits.memory_mb, "output_mb": limits.output_mb,
-                                      "cells_seconds": limits.cells_seconds,
-                                      "cell_seconds": limits.cell_seconds},
-           "tasks": [], "preload": list(preload), "assets": ASSETS_IN_SANDBOX if use_bwrap else ASSETS,
-           "public_path": PUBLIC_IN_SANDBOX if use_bwrap else _public_folder(jobdir)}
-    for k, task in enumerate(jobs):
-        calls = []
-        for call in task.calls:
-            encoder = wire.Encoder(indir, "t%d-%s" % (k, call.id))
-            calls.append({"id": call.id, "args": [encoder.encode(a) for a in call.args],
-                          "kwargs": {name: encoder.encode(v) for name, v in call.kwargs.items()}})
-        job["tasks"].append({"function": task.name, "timeout": task.timeout, "calls": calls,
-                             "probe": task.probe})
-    wire.dump_json(job, os.path.join(jobdir, "job.json"))
-
-    command, cwd = _command(jobdir, use_bwrap)
-    budget = limits.cells_seconds + sum(t.timeout for t in jobs) + 15.0
-    group = ChildGroup.create(limits.max_processes)
-    process = subprocess.Popen(command, cwd=cwd, env=_child_env(jobdir, use_bwrap), stdin=subprocess.DEVNULL,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-                               preexec_fn=group.join if group else None)
-    try:
-        process.wait(timeout=budget)
-    except subprocess.TimeoutExpired:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except OSError:
-            pass
-        process.wait()
     finally:
-        if group:
-            group.close()
-    return _collect(outdir, jobs)
+        if own_pool:
+            pool.close()
+    return SandboxRun(cell_report, tasks, sandboxed)
 
 
-def _public_folder(jobdir):
-    """Unsandboxed: a folder holding only a link to coursedata, to put on the child's path."""
-    folder = os.path.join(jobdir, "public")
-    os.makedirs(folder, exist_ok=True)
-    if os.path.isdir(ASSETS):
-        os.symlink(ASSETS, os.path.join(folder, "coursedata"))
-    return folder
-
-
-def _command(jobdir, use_bwrap):
-    python = sys.executable
-    # -S: no site processing (faster, and no .pth import hooks); the runner adds the library folders.
-    runner_args = ["-I", "-S", "-B", "-X", "utf8"]
-    libraries = os.pathsep.join(_library_paths())
-    if not use_bwrap:
-        return [python, *runner_args, RUNNER, jobdir, libraries], os.path.join(jobdir, "work")
-    binds = []
-    for path in sorted(_python_paths()):
-        binds += ["--ro-bind", path, path]
-    for path in ("/usr", "/bin", "/lib", "/lib64", "/etc/ld.so.cache", "/etc/alternatives"):
-        if os.path.exists(path):
-            binds += ["--ro-bind", path, path]
-    command = [
-        bwrap_path(), "--unshare-all", "--cap-drop", "ALL", "--die-with-parent", "--new-session",
-        *binds,
-        "--ro-bind", os.path.dirname(RUNNER), "/grader",
-        *(["--ro-bind", ASSETS, ASSETS_IN_SANDBOX] if os.path.isdir(ASSETS) else []),
-        "--bind", jobdir, "/job",
-        "--ro-bind", os.path.join(jobdir, "in"), "/job/in",
-        "--ro-bind", os.path.join(jobdir, "job.json"), "/job/job.json",
-        "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
-        "--chdir", "/job/work",
-        python, *runner_args, "/grader/runner.py", "/job", libraries,
-    ]
-    return command, "/"
-
-
-def _library_paths():
-    """site-packages folders, in the order site would add them."""
-    import site
-    paths = [p for p in site.getsitepackages() if os.path.isdir(p)]
-    return [os.path.realpath(p) for p in paths]
-
-
-def _python_paths():
-    """Directories the child needs to run Python and import NumPy."""
-    paths = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
-    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
-        value = sysconfig.get_paths().get(key)
-        if value:
-            paths.add(os.path.realpath(value))
-    paths.add(os.path.dirname(os.path.realpath(sys.executable)))
-    import numpy
-    paths.add(os.path.dirname(os.path.dirname(os.path.realpath(numpy.__file__))))
-    # keep only outermost directories
-    return {p for p in paths if not any(p != q and p.startswith(q + os.sep) for q in paths)}
-
-
-def _child_env(jobdir, use_bwrap):
-    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/job/work" if use_bwrap else jobdir,
-           "PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
-           "MKL_NUM_THREADS": "1", "TF_CPP_MIN_LOG_LEVEL": "3", "MPLBACKEND": "Agg",
-           "MALLOC_ARENA_MAX": "2"}   # TensorFlow's threads each reserve an arena: keep address space small
-    for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # needed for correctness on some CPUs
-        if name in os.environ:
-            env[name] = os.environ[name]
-    return env
+def _run_once(pool, worker, cells, jobs, limits, preload):
+    """One job on ``worker``: write its inbox, run it, collect what it wrote, give the worker back."""
+    try:
+        name, inbox, jobdir = worker.new_job()
+        indir = os.path.join(inbox, "in")
+        job = {"cells": cells, "limits": {"memory_mb": limits.memory_mb, "output_mb": limits.output_mb,
+                                          "cells_seconds": limits.cells_seconds,
+                                          "cell_seconds": limits.cell_seconds},
+               "tasks": [], "preload": list(preload), "assets": ASSETS_IN_SANDBOX if worker.sandboxed else ASSETS,
+               "public_path": worker.public_path(inbox)}
+        for k, task in enumerate(jobs):
+            calls = []
+            for call in task.calls:
+                encoder = wire.Encoder(indir, "t%d-%s" % (k, call.id))
+                calls.append({"id": call.id, "args": [encoder.encode(a) for a in call.args],
+                              "kwargs": {name: encoder.encode(v) for name, v in call.kwargs.items()}})
+            job["tasks"].append({"function": task.name, "timeout": task.timeout, "calls": calls,
+                                 "probe": task.probe})
+        wire.dump_json(job, os.path.join(inbox, "job.json"))
+        worker.run(name, limits.cells_seconds + sum(t.timeout for t in jobs) + 15.0)
+        return _collect(os.path.join(jobdir, "out"), jobs)
+    finally:
+        pool.release(worker)
 
 
 # ----------------------------------------------------------------------------

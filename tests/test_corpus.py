@@ -35,10 +35,40 @@ def expectations(path: Path):
 
 @pytest.mark.parametrize("path", SUBMISSIONS, ids=lambda p: "%s/%s" % (p.parent.name, p.name))
 def test_corpus_verdict(path):
-    exercise = exercises.load(path.parent.name)
+    """Each submission alone, as `cli.py check`/`grade` of one file does: a fresh worker, nothing remembered."""
+    result = grading.grade(exercises.load(path.parent.name), load(str(path)), hidden=True, seed=1234)
+    check_expectations(path, result)
+
+
+def test_corpus_in_one_batch(tmp_path):
+    """The whole corpus, twice over, as one batch (warm workers, memo): the same verdicts as one by one.
+
+    The second copy of each file is judged from the memo; both copies must meet the header,
+    and get identical feedback, case by case (for hostile files, which race the limits, the same
+    pass/fail per case: filling memory may end in MemoryError or in the time limit).
+    """
+    from autograder import batch
+    entries = []
+    for copy in ("a", "b"):
+        for k, path in enumerate(SUBMISSIONS):
+            entries.append(batch.Entry("%s%03d" % (copy, k), path.parent.name, str(path)))
+    graded = batch.grade_all(entries, exercises.load, seed=1234, per_student=False, jobs=2,
+                             limits=grading.Limits(), isolate=None)
+    by_copy = {}
+    for item in graded:
+        assert item.result is not None, item.error
+        path = Path(item.entry.path)
+        check_expectations(path, item.result)
+        by_copy.setdefault(path, []).append(
+            [(c.case.label, c.verdict.passed, c.verdict.message, c.verdict.detail,
+              c.verdict.misconception and c.verdict.misconception.key) for t in item.result.tasks for c in t.cases])
+    for path, (first, second) in by_copy.items():
+        assert first == second, path
+
+
+def check_expectations(path, result):
     verdicts, message = expectations(path)
-    assert set(verdicts) == {t.name for t in exercise.tasks}, "header must name every task"
-    result = grading.grade(exercise, load(str(path)), hidden=True, seed=1234)
+    assert set(verdicts) == {t.name for t in result.exercise.tasks}, "header must name every task"
     feedback = {t.name: report.task_feedback(t) for t in result.tasks}
     for task in result.tasks:
         want = verdicts[task.name]

@@ -17,6 +17,11 @@ import keras  # noqa: E402
 ASSETS = None   # set by the runner: the coursedata folder, holding pretrained_base.keras
 
 
+def before_call():
+    """Seed Python, NumPy and Keras before each call, so the same code returns the same model, weights included."""
+    keras.utils.set_random_seed(0)
+
+
 def model_payload(model):
     """A model as plain data: JSON config, weights, per-layer trainable flags."""
     if not isinstance(model, keras.Model):
@@ -30,19 +35,27 @@ def model_payload(model):
     }
 
 
-_BASE = []   # (config, weights) of the shipped base, read once per process
-
-
 def load_base():
     """A fresh, independent copy of the shipped base (the student may change it)."""
-    if not _BASE:
-        base = keras.models.load_model(os.path.join(ASSETS, "pretrained_base.keras"), safe_mode=True)
-        _BASE.append((base.to_json(), base.get_weights()))
-        return base
-    config, weights = _BASE[0]
-    base = keras.models.model_from_json(config)
-    base.set_weights(weights)
-    return base
+    return coursedata().load_pretrained_base()
+
+
+def coursedata():
+    """The public coursedata package (from ASSETS), imported once; the worker warms its caches before forking."""
+    import sys
+    if "coursedata" not in sys.modules:
+        import importlib.util
+        spec = importlib.util.spec_from_file_location("coursedata", os.path.join(ASSETS, "__init__.py"),
+                                                      submodule_search_locations=[ASSETS])
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["coursedata"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["coursedata"]
+
+
+def warm():
+    """Read the shipped base and the digits once, so every job forked afterwards has them in memory."""
+    coursedata().preload()
 
 
 # ex4 -------------------------------------------------------------------------

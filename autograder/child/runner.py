@@ -1,7 +1,18 @@
-"""The child process: run a submission's cells and call its functions.
+"""The child process: a warm worker that runs submissions one after another.
 
-Usage: ``python -I runner.py JOBDIR``. Reads ``JOBDIR/job.json`` and the input
-arrays in ``JOBDIR/in``; writes only into ``JOBDIR/out``:
+Usage: ``python -I -S runner.py LIBRARIES CONFIG``, where LIBRARIES are the
+site-packages folders (joined by os.pathsep) and CONFIG is JSON:
+``{"inbox": ..., "jobs": ..., "preload": [...], "assets": ..., "sandboxed": bool}``.
+
+The worker imports NumPy (and, for Keras exercises, Keras and the probes)
+once, prints ``ready``, then reads job names from stdin, one per line. For
+each it forks a *job process* that runs the job and exits, ends every other
+process in the sandbox, empties /tmp, and prints ``done NAME STATUS``. The
+worker itself never runs student code and is not dumpable, so what one job
+leaves behind cannot reach the next.
+
+A job reads ``INBOX/NAME/job.json`` and the input arrays in ``INBOX/NAME/in``
+(read-only in the sandbox) and writes only into ``JOBS/NAME/out``:
 
     events.jsonl        one JSON line per event: cells probed, task started/ended
     results-<k>.jsonl   one JSON line per finished call of task k
@@ -32,8 +43,8 @@ import traceback
 
 def _add_site_packages():
     """The child starts with -S (no site processing, no .pth hooks): add the library folders it was given."""
-    if len(sys.argv) > 2:
-        sys.path.extend(p for p in sys.argv[2].split(os.pathsep) if p)
+    if len(sys.argv) > 1:
+        sys.path.extend(p for p in sys.argv[1].split(os.pathsep) if p)
 
 
 _add_site_packages()
@@ -61,8 +72,58 @@ def _fresh_namespace():
     return {"__name__": SUBMISSION_NAME, "get_ipython": _NoIPython}
 
 
-def main(jobdir):
-    with open(os.path.join(jobdir, "job.json"), encoding="utf-8") as handle:
+def serve(config):
+    """The worker's loop: one job per line of stdin, answered on stdout (see the module docstring)."""
+    _not_dumpable()
+    _hide_installed_project()
+    _preload(config.get("preload", []), [])
+    if "keras" in config.get("preload", []):
+        _load_probes(config.get("assets"))
+        try:
+            _PROBES.warm()
+        except Exception:  # noqa: BLE001 - a missing asset shows up, visibly, in the task that needs it
+            pass
+    control_in, control_out = os.fdopen(os.dup(0), "r"), os.fdopen(os.dup(1), "w")
+    null = os.open(os.devnull, os.O_RDWR)   # stray writes (a library's warnings) go nowhere
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    control_out.write("ready\n")
+    control_out.flush()
+    for line in control_in:
+        name = line.strip()
+        if not name or "/" in name or name.startswith("."):
+            break
+        status = _run_job(os.path.join(config["inbox"], name), os.path.join(config["jobs"], name), control_in,
+                          control_out)
+        clean = _end_leftovers() if config.get("sandboxed") else True
+        if config.get("sandboxed"):
+            for folder in ("/tmp", "/dev/shm"):
+                _empty(folder)
+        control_out.write("done %s %s %s\n" % (name, status, "clean" if clean else "dirty"))
+        control_out.flush()
+        if not clean:
+            break
+
+
+def _run_job(inbox, jobdir, *control):
+    """Run one job in a forked job process; its exit status as text."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            for handle in control:   # the job never holds the worker's control channel
+                os.close(handle.fileno())
+            os.chdir(os.path.join(jobdir, "work"))
+            os.environ["HOME"] = os.path.join(jobdir, "work")
+            main(inbox, jobdir)
+        finally:
+            os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    return "%s:%s" % _describe(status)
+
+
+def main(inbox, jobdir):
+    """Run the job in ``inbox`` (job.json, in/), writing into ``jobdir``/out."""
+    with open(os.path.join(inbox, "job.json"), encoding="utf-8") as handle:
         job = json.load(handle)
     out = os.path.join(jobdir, "out")
     events = open(os.path.join(out, "events.jsonl"), "a", encoding="utf-8")
@@ -71,19 +132,18 @@ def main(jobdir):
         events.write(json.dumps(event) + "\n")
         events.flush()
 
-    _hide_installed_project()
     if job.get("public_path"):
         sys.path.append(job["public_path"])   # public packages students may import (coursedata)
     cells = [_compile_cell(i, src) for i, src in enumerate(job["cells"])]
     _preload(job.get("preload", []), cells)
-    if any(task.get("probe") for task in job["tasks"]):
+    if any(task.get("probe") for task in job["tasks"]) and _PROBES is None:
         _load_probes(job.get("assets"))
     limits = job["limits"]
     good, report = probe_cells(cells, limits, out)
     emit(event="cells", cells=report)
     for index, task in enumerate(job["tasks"]):
         emit(event="task_start", task=index)
-        status, detail = run_task(index, task, [cells[i] for i in good], limits, jobdir)
+        status, detail = run_task(index, task, [cells[i] for i in good], limits, inbox, jobdir)
         emit(event="task_end", task=index, status=status, detail=detail)
     events.close()
 
@@ -229,13 +289,13 @@ PRELOADABLE = {"numpy", "scipy", "tensorflow", "keras", "sklearn"}
 # ----------------------------------------------------------------------------
 # tasks
 
-def run_task(index, task, cells, limits, jobdir):
+def run_task(index, task, cells, limits, inbox, jobdir):
     """Run one task's calls in a fresh limited process. Returns (status, detail)."""
     out = os.path.join(jobdir, "out")
     pid = _fork_limited(limits, os.path.join(out, "stdout-%d.txt" % index), task["timeout"])
     if pid == 0:
         try:
-            _task_process(index, task, cells, jobdir)
+            _task_process(index, task, cells, inbox, jobdir)
         finally:
             os._exit(0)
     deadline = time.monotonic() + task["timeout"]
@@ -243,7 +303,7 @@ def run_task(index, task, cells, limits, jobdir):
     return status
 
 
-def _task_process(index, task, cells, jobdir):
+def _task_process(index, task, cells, inbox, jobdir):
     out = os.path.join(jobdir, "out")
     results = open(os.path.join(out, "results-%d.jsonl" % index), "w", encoding="utf-8")
     namespace = _fresh_namespace()
@@ -256,7 +316,7 @@ def _task_process(index, task, cells, jobdir):
         if not callable(function):
             record["result"] = {"t": "missing"}
         else:
-            indir = os.path.join(jobdir, "in")
+            indir = os.path.join(inbox, "in")
             args = [wire.decode(a, indir, allow_rng=True) for a in call["args"]]
             kwargs = {k: wire.decode(v, indir, allow_rng=True) for k, v in call["kwargs"].items()}
             encoder = wire.Encoder(out, "t%d-%s" % (index, call["id"]))
@@ -293,7 +353,11 @@ def _load_probes(assets):
 def _probe(name, function):
     """``function`` wrapped by the named probe: probe(function, *args, **kwargs)."""
     probe = getattr(_PROBES, name)
-    return lambda *args, **kwargs: probe(function, *args, **kwargs)
+
+    def call(*args, **kwargs):
+        _PROBES.before_call()
+        return probe(function, *args, **kwargs)
+    return call
 
 
 def _short(exc, limit=300):
@@ -397,6 +461,59 @@ def _kill_and_reap(pid):
         pass
 
 
+def _not_dumpable():
+    """PR_SET_DUMPABLE 0: without capabilities, no process in the sandbox can ptrace or read the worker."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)   # PR_SET_DUMPABLE = 4
+    except (OSError, AttributeError):
+        pass
+
+
+def _end_leftovers():
+    """SIGKILL every process in the sandbox's PID namespace but this worker (its init, PID 1).
+
+    Orphans are re-parented to the worker, which reaps them here. Returns
+    False if some survive (the worker then stops; the grader starts another).
+    """
+    me = os.getpid()
+    for _ in range(200):
+        others = [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) != me]
+        if not others:
+            return True
+        for pid in others:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        while True:   # reap them (children and, as init, orphans)
+            try:
+                if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                    break
+            except ChildProcessError:
+                break
+        time.sleep(0.005)
+    return False
+
+
+def _empty(folder):
+    """Remove everything inside ``folder`` (the sandbox's private /tmp), never following links."""
+    import shutil
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        path = os.path.join(folder, name)
+        try:
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                os.unlink(path)
+        except OSError:
+            pass
+
+
 def _hide_installed_project():
     """Drop import hooks of an editable install, so the instructor's packages cannot be imported."""
     def editable(finder):   # setuptools installs the finder class itself, not an instance
@@ -409,6 +526,5 @@ def _hide_installed_project():
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])   # argv[2]: the library folders, see _add_site_packages
-    sys.stdout.flush()
+    serve(json.loads(sys.argv[2]))   # argv[1]: the library folders, see _add_site_packages
     os._exit(0)   # skip interpreter teardown: with TensorFlow loaded it takes seconds

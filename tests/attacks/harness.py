@@ -6,6 +6,9 @@ right answer only if the escape worked; its `conv2d_single` is correct. An
 attack is blocked when `to_unit_range` earns nothing, `conv2d_single` still
 earns full marks, nothing reached the test server, nothing was written
 outside, no process is left behind, and grading stayed within its limits.
+
+Attacks named reuse_* are graded twice by one warm worker: the first grading
+plants something (a process, a file) and the second scores only if it finds it.
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from pathlib import Path
 from autograder import exercises, grading
 from autograder.sandbox import Limits
 from autograder.submission import Submission
+from autograder.workers import WorkerPool
 
 HERE = Path(__file__).parent
 REPO = HERE.parent.parent
@@ -84,9 +88,18 @@ def run_attack(path: Path, isolate: bool = True) -> AttackResult:
     exercise = replace(ex1, tasks=(ex1.task("to_unit_range"), ex1.task("conv2d_single")))
     os.environ["CNN_GRADER_TEST_SECRET"] = "s3cret"
     started = time.perf_counter()
+    reused = None
     try:
-        result = grading.grade(exercise, Submission(str(path), [source]), hidden=True, seed=0,
-                               limits=LIMITS, isolate=isolate)
+        if path.stem.startswith("reuse_"):
+            # graded twice by one warm worker: the second grading must not find what the first left
+            with WorkerPool(keep=1) as pool:
+                for _ in range(2):
+                    result = grading.grade(exercise, Submission(str(path), [source]), hidden=True, seed=0,
+                                           limits=LIMITS, isolate=isolate, pool=pool)
+                reused = bool(pool._idle) and pool._idle[0].served == 2
+        else:
+            result = grading.grade(exercise, Submission(str(path), [source]), hidden=True, seed=0,
+                                   limits=LIMITS, isolate=isolate)
     finally:
         seconds = time.perf_counter() - started
         os.environ.pop("CNN_GRADER_TEST_SECRET", None)
@@ -112,6 +125,8 @@ def run_attack(path: Path, isolate: bool = True) -> AttackResult:
         problems.append("wrote a file outside its directory")
     if left:
         problems.append("left %d process(es) running" % len(left))
+    if reused is False and isolate:
+        problems.append("the warm worker was not reused, so the attack was not tried")
     if seconds > TIME_BUDGET:
         problems.append("grading took %.0f s" % seconds)
     how = "; ".join(problems) if problems else _first_line(attacked)

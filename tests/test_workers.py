@@ -1,0 +1,50 @@
+"""Warm workers: reused while healthy, replaced when a job breaks them, never reused unsandboxed."""
+from autograder.sandbox import Call, Limits, TaskJob, run_submission
+from autograder.workers import WorkerPool, bwrap_path
+
+SOURCE = "def double(x):\n    return 2 * x\n"
+JOB = [TaskJob("double", [Call("c0", (21,))], 5.0)]
+
+
+def _value(run):
+    return run.tasks["double"].outcomes["c0"].value
+
+
+def test_a_sandboxed_worker_serves_one_submission_after_another():
+    assert bwrap_path()
+    with WorkerPool(keep=1) as pool:
+        for _ in range(3):
+            assert _value(run_submission([SOURCE], JOB, Limits(), True, (), pool)) == 42
+        assert len(pool._idle) == 1 and pool._idle[0].served == 3
+
+
+def test_a_worker_that_overruns_its_budget_is_stopped_and_replaced():
+    import json
+    import os
+    with WorkerPool(keep=1) as pool:
+        worker = pool.acquire((), True, 64)
+        name, inbox, _ = worker.new_job()
+        job = {"cells": ["import time\ntime.sleep(60)"], "tasks": [], "preload": [], "public_path": "",
+               "limits": {"memory_mb": 512, "output_mb": 1, "cells_seconds": 30, "cell_seconds": 30}}
+        with open(os.path.join(inbox, "job.json"), "w") as handle:
+            json.dump(job, handle)
+        assert worker.run(name, seconds=2.0) is False     # the grader gave it 2 s
+        assert not worker.alive and worker.process.poll() is not None
+        pool.release(worker)
+        assert pool._idle == [] and not os.path.exists(worker.root)
+        assert _value(run_submission([SOURCE], JOB, Limits(), True, (), pool)) == 42   # a fresh worker
+
+
+def test_a_job_that_kills_its_worker_costs_only_its_task():
+    killer = "import os, signal\ndef boom(x):\n    os.kill(-1, signal.SIGKILL)\n" + SOURCE
+    jobs = [TaskJob("boom", [Call("c0", (1,))], 5.0)] + JOB
+    with WorkerPool(keep=1) as pool:
+        run = run_submission([killer], jobs, Limits(), True, (), pool)
+        assert _value(run) == 42 and run.tasks["boom"].outcomes["c0"].kind == "lost"
+        assert _value(run_submission([SOURCE], JOB, Limits(), True, (), pool)) == 42
+
+
+def test_unsandboxed_workers_serve_one_job_only():
+    with WorkerPool(keep=1) as pool:
+        assert _value(run_submission([SOURCE], JOB, Limits(), False, (), pool)) == 42
+        assert pool._idle == []
