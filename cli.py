@@ -175,9 +175,12 @@ def _write_html(path, result, submission):
               "rate per task, misconceptions seen).")
 @click.option("--allow-unisolated", is_flag=True,
               help="Grade even if the bubblewrap sandbox is not installed (trusted code only).")
+@click.option("--no-memo", is_flag=True,
+              help="Batch: judge every submission from scratch, instead of judging an answer many students "
+                   "gave once (slower; the same verdicts).")
 @_limit_options
 def grade(exercise, submission, all_exercises, seed, per_student_seed, fmt, jobs, csv_path, junit_path,
-          markdown_path, gradescope_dir, gradebook, html_path, allow_unisolated, timeout, memory):
+          markdown_path, gradescope_dir, gradebook, html_path, allow_unisolated, no_memo, timeout, memory):
     """Grade SUBMISSION on the public and hidden cases of EXERCISE.
 
     SUBMISSION is a notebook or .py file, or a folder of them: either
@@ -205,7 +208,7 @@ def grade(exercise, submission, all_exercises, seed, per_student_seed, fmt, jobs
         raise click.UsageError(INSTALL_SANDBOX)
     limits = _limits(timeout, memory)
     if os.path.isdir(submission):
-        _grade_folder(submission, keys, seed, per_student_seed, jobs, limits,
+        _grade_folder(submission, keys, seed, per_student_seed, jobs, limits, not no_memo,
                       dict(csv=csv_path, junit=junit_path, markdown=markdown_path, gradescope=gradescope_dir,
                            html=html_path, gradebook=gradebook))
         return
@@ -229,7 +232,7 @@ def grade(exercise, submission, all_exercises, seed, per_student_seed, fmt, jobs
     _exit(0)
 
 
-def _grade_folder(folder, keys, seed, per_student_seed, jobs, limits, outputs):
+def _grade_folder(folder, keys, seed, per_student_seed, jobs, limits, memo, outputs):
     from autograder import batch, exports
 
     entries = batch.find_submissions(folder, keys)
@@ -239,7 +242,8 @@ def _grade_folder(folder, keys, seed, per_student_seed, jobs, limits, outputs):
     with click.progressbar(length=len(entries), label="grading %d submissions" % len(entries),
                            file=sys.stderr, show_pos=True) as bar:
         graded = batch.grade_all(entries, exercises.load, seed=seed, per_student=per_student_seed, jobs=jobs,
-                                 limits=limits, isolate=bool(bwrap_path()), on_done=lambda g: bar.update(1))
+                                 limits=limits, isolate=bool(bwrap_path()), memo=memo,
+                                 on_done=lambda g: bar.update(1))
     width = max(len(g.entry.student) for g in graded)
     for g in graded:
         if g.result:

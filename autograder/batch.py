@@ -70,7 +70,7 @@ def student_seed(seed: int, student: str) -> int:
 
 
 def grade_all(entries: list[Entry], load_exercise: Callable[[str], Exercise], *, seed: int,
-              per_student: bool, jobs: int, limits: Limits, isolate: bool | None,
+              per_student: bool, jobs: int, limits: Limits, isolate: bool | None, memo: bool = True,
               on_done: Callable[[Graded], None] = lambda g: None) -> list[Graded]:
     """Grade every entry, ``jobs`` at a time, in the entries' order.
 
@@ -81,7 +81,7 @@ def grade_all(entries: list[Entry], load_exercise: Callable[[str], Exercise], *,
     as each finishes (for a progress bar).
     """
     keras_lock = threading.Lock()
-    memo = Memo()
+    shared = Memo() if memo else None
 
     def one(entry: Entry) -> Graded:
         exercise = load_exercise(entry.exercise)
@@ -94,7 +94,7 @@ def grade_all(entries: list[Entry], load_exercise: Callable[[str], Exercise], *,
             try:
                 result = grading.grade(exercise, submission, hidden=True, seed=this_seed, limits=limits,
                                        isolate=isolate, judge_lock=keras_lock if exercise.uses_keras else None,
-                                       pool=pool, memo=memo)
+                                       pool=pool, memo=shared)
                 graded = Graded(entry, result)
             except Exception as exc:  # noqa: BLE001 - the batch goes on; the row says why
                 graded = Graded(entry, None, "grading failed: %s: %s" % (type(exc).__name__, exc))

@@ -11,7 +11,8 @@ Figures (target in brackets):
 2. ``cli.py check ex5`` on a correct submission vs ``python -c "import tensorflow"``    [<= 2x]
 3. ``cli.py grade --all`` of 200 notebooks each of ex1, ex2, ex3 (hidden cases, sandbox)
    vs ``nbgrader autograde`` of ten of the same notebooks, per notebook                 [>= 30x]
-4. the same for 50 submissions each of ex5 and ex7 (ex7 skipped if not declared yet)   [>= 5x]
+4. the same for 50 submissions each of ex5 and ex7 (70 % correct, 30 % wrong)      [>= 5x]
+   4b: the same with --no-memo (no answer judged once for many students)            [reported]
 5. reference conv2d_strided and pool2d (64x64x16 input, 3x3 windows, 32 filters, strides 1, 2)
    vs tf.nn.conv2d / tf.nn.max_pool2d on the CPU                                       [<= 3x]
    and vs a plain Python loop                                                           [>= 100x faster]
@@ -141,22 +142,24 @@ def make_numpy_submissions(folder, per_exercise, seed=1):
             nbformat.write(notebook, os.path.join(target, key + ".ipynb"))
 
 
-def keras_source(key):
-    """A correct submission for a Keras exercise, and where it came from."""
-    for candidate in (os.path.join("exercises", key, "samples", "correct.ipynb"),
-                      os.path.join("tests", "corpus", key, "correct_listing.py")):
+def keras_source(key, kind="correct"):
+    """A correct (or wrong) submission for a Keras exercise, and where it came from."""
+    for candidate in (os.path.join("exercises", key, "samples", kind + ".ipynb"),
+                      os.path.join("tests", "corpus", key, kind + "_listing.py")):
         if os.path.exists(os.path.join(REPO, candidate)):
             return candidate
     corpus = os.path.join(REPO, "tests", "corpus", key)
-    files = sorted(f for f in os.listdir(corpus) if f.startswith("correct")) if os.path.isdir(corpus) else []
+    files = sorted(f for f in os.listdir(corpus) if f.startswith(kind)) if os.path.isdir(corpus) else []
     return os.path.join("tests", "corpus", key, files[0]) if files else None
 
 
 def make_keras_submissions(folder, keys, per_exercise, seed=2):
+    """FOLDER/<student>/<exN>/ for each key: 70 % the correct sample, 30 % the wrong one (as for ex1-ex3)."""
     rng = random.Random(seed)
     for key in keys:
-        source = os.path.join(REPO, keras_source(key))
         for k in range(per_exercise):
+            kind = "correct" if rng.random() < 0.7 or keras_source(key, "wrong") is None else "wrong"
+            source = os.path.join(REPO, keras_source(key, kind))
             student = "k%03d" % k
             target = os.path.join(folder, student, key)
             os.makedirs(target, exist_ok=True)
@@ -271,9 +274,9 @@ def measured(command):
     return result
 
 
-def batch_grade(folder, count, label, jobs):
+def batch_grade(folder, count, label, jobs, extra=()):
     csv = os.path.join(folder, "..", "grades-%s.csv" % label.replace(" ", "-"))
-    command = [PY, "cli.py", "grade", "--all", folder, "--csv", csv, "-j", str(jobs)]
+    command = [PY, "cli.py", "grade", "--all", folder, "--csv", csv, "-j", str(jobs), *extra]
     say("    %s" % " ".join(command))
     result = measured(command)
     per = result["seconds"] / count
@@ -355,6 +358,10 @@ def figure_batches(args, work):
             row("4 batch %s (%d)" % ("+".join(keys), keras_count * len(keys)), "%.3f s/submission" % per,
                 "%.2f s/notebook (nbgrader)" % nbgrader_per, "%.1fx" % (nbgrader_per / per), ">= 5x",
                 nbgrader_per / per >= 5)
+            say("[4b] the same with --no-memo: every submission judged from scratch")
+            fresh, _ = batch_grade(keras_dir, keras_count * len(keys), "keras-no-memo", args.jobs, ["--no-memo"])
+            row("4b the same, --no-memo", "%.3f s/submission" % fresh, "%.2f s/notebook (nbgrader)" % nbgrader_per,
+                "%.1fx" % (nbgrader_per / fresh), "report", None)
     if results:
         figure_memory(results)
 

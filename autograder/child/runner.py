@@ -139,11 +139,15 @@ def main(inbox, jobdir):
     if any(task.get("probe") for task in job["tasks"]) and _PROBES is None:
         _load_probes(job.get("assets"))
     limits = job["limits"]
-    good, report = probe_cells(cells, limits, out)
+    first = (0, job["tasks"][0], inbox, jobdir) if job["tasks"] else None
+    good, report, running = probe_cells(cells, limits, out, first)
     emit(event="cells", cells=report)
     for index, task in enumerate(job["tasks"]):
         emit(event="task_start", task=index)
-        status, detail = run_task(index, task, [cells[i] for i in good], limits, inbox, jobdir)
+        if index == 0 and running is not None:   # the probe went on to run the first task
+            status, detail = _wait(running, time.monotonic() + task["timeout"])
+        else:
+            status, detail = run_task(index, task, [cells[i] for i in good], limits, inbox, jobdir)
         emit(event="task_end", task=index, status=status, detail=detail)
     events.close()
 
@@ -187,15 +191,29 @@ def _exec_cells(cells, namespace, on_start=None, on_end=None):
             on_end(index, error)
 
 
-def probe_cells(cells, limits, out):
-    """Find which cells run to completion. Returns (good indices, per-cell report)."""
+def probe_cells(cells, limits, out, first_task=None):
+    """Find which cells run to completion. Returns (good indices, per-cell report, pid or None).
+
+    first_task: (index, task, inbox, jobdir). If every cell runs to completion
+    on the first try (the usual case), the probe process goes straight on to
+    that task's calls, in the namespace the cells just built, as a task
+    process would; its pid is returned for the caller to wait on. Otherwise
+    (a cell hung or ended the process) the cells are probed again without it,
+    and None is returned: the first task then runs like every other.
+    """
     report = {i: {"cell": i + 1, "status": "syntax error", "error": err} for i, code, err in cells if code is None}
     bad = {i for i, code, _ in cells if code is None}
     deadline = time.monotonic() + limits["cells_seconds"]
+    then = first_task
     while True:
         todo = [c for c in cells if c[0] not in bad]
         read_fd, write_fd = os.pipe()
-        pid = _fork_limited(limits, os.path.join(out, "stdout-cells.txt"))
+        if then:
+            index, task, inbox, jobdir = then
+            task_stdout = os.path.join(out, "stdout-%d.txt" % index)
+            pid = _fork_limited(limits, task_stdout, limits["cells_seconds"] + task["timeout"])
+        else:
+            pid = _fork_limited(limits, os.path.join(out, "stdout-cells.txt"))
         if pid == 0:
             os.close(read_fd)
             pipe = os.fdopen(write_fd, "w")
@@ -208,9 +226,15 @@ def probe_cells(cells, limits, out):
                 pipe.write(json.dumps(["end", i, error]) + "\n")
                 pipe.flush()
 
-            _exec_cells(todo, _fresh_namespace(), start, end)
+            namespace = _fresh_namespace()
+            _exec_cells(todo, namespace, start, end)
             pipe.write(json.dumps(["done"]) + "\n")
-            pipe.flush()
+            pipe.close()
+            if then:
+                try:
+                    _task_calls(index, task, namespace, inbox, jobdir)
+                finally:
+                    os._exit(0)
             os._exit(0)
         os.close(write_fd)
         current, finished, buffer = None, False, b""
@@ -242,10 +266,18 @@ def probe_cells(cells, limits, out):
         os.close(read_fd)
         now = time.monotonic()
         timed_out = not finished and now >= min(deadline, cell_deadline)
-        _kill_and_reap(pid)
         for i, error in ended.items():
             if error:
                 report[i] = {"cell": i + 1, "status": "raised", "error": error}
+        if finished and then:   # the first task is under way in this process
+            return [c[0] for c in cells if c[0] not in bad], [report[i] for i in sorted(report)], pid
+        _kill_and_reap(pid)
+        if then:   # the first task will run again, from the start, once the cells are sorted out
+            then = None
+            try:
+                os.unlink(task_stdout)
+            except OSError:
+                pass
         if finished:
             break
         if current is None:  # died between cells: blame the next one not reported
@@ -259,7 +291,7 @@ def probe_cells(cells, limits, out):
         if now >= deadline:  # the time for all cells is spent: skip everything not yet confirmed
             bad.update(c[0] for c in todo if c[0] not in ended)
             break
-    return [c[0] for c in cells if c[0] not in bad], [report[i] for i in sorted(report)]
+    return [c[0] for c in cells if c[0] not in bad], [report[i] for i in sorted(report)], None
 
 
 def _preload(modules, cells):
@@ -304,10 +336,15 @@ def run_task(index, task, cells, limits, inbox, jobdir):
 
 
 def _task_process(index, task, cells, inbox, jobdir):
-    out = os.path.join(jobdir, "out")
-    results = open(os.path.join(out, "results-%d.jsonl" % index), "w", encoding="utf-8")
     namespace = _fresh_namespace()
     _exec_cells(cells, namespace)
+    _task_calls(index, task, namespace, inbox, jobdir)
+
+
+def _task_calls(index, task, namespace, inbox, jobdir):
+    """Call the task's function, from ``namespace``, on each of its calls; one JSON line per result."""
+    out = os.path.join(jobdir, "out")
+    results = open(os.path.join(out, "results-%d.jsonl" % index), "w", encoding="utf-8")
     function = namespace.get(task["function"])
     if callable(function) and task.get("probe"):
         function = _probe(task["probe"], function)
