@@ -59,9 +59,11 @@ def test_corpus_in_one_batch(tmp_path):
         assert item.result is not None, item.error
         path = Path(item.entry.path)
         check_expectations(path, item.result)
+        racy = path.name.startswith("hostile")   # filling memory ends in MemoryError or the time limit
         by_copy.setdefault(path, []).append(
-            [(c.case.label, c.verdict.passed, c.verdict.message, c.verdict.detail,
-              c.verdict.misconception and c.verdict.misconception.key) for t in item.result.tasks for c in t.cases])
+            [(c.case.label, c.verdict.passed, c.verdict.misconception and c.verdict.misconception.key)
+             + ((c.verdict.message, c.verdict.detail) if not racy else ())
+             for t in item.result.tasks for c in t.cases])
     for path, (first, second) in by_copy.items():
         assert first == second, path
 
