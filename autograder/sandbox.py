@@ -104,7 +104,7 @@ def run_submission(cells: list[str], jobs: list[TaskJob], limits: Limits = Limit
     if sandboxed and not bwrap_path():
         raise SandboxUnavailable("bubblewrap (bwrap) is not installed")
     own_pool = pool is None
-    pool = pool or WorkerPool(keep=0)
+    pool = pool or WorkerPool(keep=1)   # the worker may serve a retry; closed below
     tasks: dict[str, TaskRun] = {}
     cell_report: list[dict] = []
     pending = list(jobs)

@@ -122,7 +122,10 @@ class Worker:
                 if os.path.isdir(path) and not os.path.islink(path):
                     shutil.rmtree(path, ignore_errors=True)
                 else:
-                    os.unlink(path)
+                    try:
+                        os.unlink(path)
+                    except OSError:
+                        pass
             if os.listdir(folder):   # something could not be removed: this worker serves no one else
                 self.stop()
 
@@ -190,7 +193,7 @@ class WorkerPool:
         with self._lock:
             if worker.reusable and not self._closed:
                 self._idle.append(worker)
-                surplus = self._idle[:-self.keep] if len(self._idle) > self.keep else []
+                surplus = self._idle[:max(0, len(self._idle) - self.keep)]   # not [:-keep]: keep may be 0
                 del self._idle[:len(surplus)]
             else:
                 surplus = [worker]

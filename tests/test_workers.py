@@ -48,3 +48,29 @@ def test_unsandboxed_workers_serve_one_job_only():
     with WorkerPool(keep=1) as pool:
         assert _value(run_submission([SOURCE], JOB, Limits(), False, (), pool)) == 42
         assert pool._idle == []
+
+
+def test_a_pool_keeps_at_most_keep_idle_workers():
+    for keep in (0, 1):
+        with WorkerPool(keep=keep) as pool:
+            workers = [pool.acquire((), True, 64) for _ in range(2)]
+            for worker in workers:
+                assert _value(run_submission([SOURCE], JOB, Limits(), True, (), _Lend(pool, worker))) == 42
+            assert len(pool._idle) == keep
+            assert sum(w.alive for w in workers) == keep
+
+
+class _Lend:
+    """A pool that hands out one given worker, and gives it back to the real pool."""
+
+    def __init__(self, pool, worker):
+        self.pool, self.worker = pool, worker
+
+    def acquire(self, *key):
+        return self.worker
+
+    def release(self, worker):
+        self.pool.release(worker)
+
+    def close(self):
+        pass
