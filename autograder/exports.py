@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 
 from . import report
 from .batch import Graded
+from .safetext import clean
 
 
 def _task_columns(graded: list[Graded]) -> list[str]:
@@ -29,8 +30,8 @@ def write_csv(graded: list[Graded], path: str) -> None:
         for g in graded:
             scores = {t.name: t.score for t in g.result.tasks} if g.result else {}
             max_score = g.result.max_score if g.result else ""
-            writer.writerow([g.entry.student, g.entry.exercise, *[scores.get(c, "") for c in columns],
-                             g.result.score if g.result else 0, max_score, g.error])
+            writer.writerow([clean(g.entry.student, 200), g.entry.exercise, *[scores.get(c, "") for c in columns],
+                             g.result.score if g.result else 0, max_score, clean(g.error)])
 
 
 def write_junit(graded: list[Graded], path: str) -> None:
@@ -41,12 +42,13 @@ def write_junit(graded: list[Graded], path: str) -> None:
         suite = suites.get(g.entry.exercise)
         if suite is None:
             suite = suites[g.entry.exercise] = ET.SubElement(root, "testsuite", name=g.entry.exercise)
+        student = clean(g.entry.student, 200)
         if g.result is None:
-            case = ET.SubElement(suite, "testcase", classname=g.entry.student, name="submission")
-            ET.SubElement(case, "error", message=g.error[:200]).text = g.error
+            case = ET.SubElement(suite, "testcase", classname=student, name="submission")
+            ET.SubElement(case, "error", message=clean(g.error, 200)).text = clean(g.error)
             continue
         for task in g.result.tasks:
-            case = ET.SubElement(suite, "testcase", classname="%s.%s" % (g.entry.student, g.entry.exercise),
+            case = ET.SubElement(suite, "testcase", classname="%s.%s" % (student, g.entry.exercise),
                                  name=task.name)
             if not task.passed:
                 failure = ET.SubElement(case, "failure", message="%s/%s points" % (task.score, task.max_score))
@@ -62,13 +64,19 @@ def write_junit(graded: list[Graded], path: str) -> None:
 def write_gradescope(graded: list[Graded], folder: str) -> None:
     """FOLDER/<student>/<exercise>/results.json, in Gradescope's format."""
     for g in graded:
-        target = os.path.join(folder, g.entry.student, g.entry.exercise)
+        target = os.path.join(folder, _file_name(g.entry.student), g.entry.exercise)
         os.makedirs(target, exist_ok=True)
         with open(os.path.join(target, "results.json"), "w", encoding="utf-8") as handle:
             if g.result:
-                handle.write(report.as_gradescope(g.result))
+                try:
+                    content = report.as_gradescope(g.result)
+                except Exception as exc:  # noqa: BLE001 - the catch-all per report: the batch's export goes on
+                    content = '{"score": %s, "output": %s, "tests": []}' % (
+                        float(g.result.score), _json_string("the grader could not write the feedback (%s)"
+                                                            % type(exc).__name__))
+                handle.write(content)
             else:
-                handle.write('{"score": 0, "output": %s, "tests": []}' % _json_string(g.error))
+                handle.write('{"score": 0, "output": %s, "tests": []}' % _json_string(clean(g.error)))
 
 
 def write_markdown(graded: list[Graded], path: str) -> None:
@@ -77,11 +85,11 @@ def write_markdown(graded: list[Graded], path: str) -> None:
     for g in graded:
         if g.result:
             missed = ", ".join(t.name for t in g.result.tasks if not t.passed) or "-"
-            lines.append("| %s | %s | %s/%s | %s |" % (g.entry.student, g.entry.exercise, g.result.score,
+            lines.append("| %s | %s | %s/%s | %s |" % (_cell(g.entry.student), g.entry.exercise, g.result.score,
                                                       g.result.max_score, missed))
         else:
-            lines.append("| %s | %s | unreadable | %s |" % (g.entry.student, g.entry.exercise,
-                                                           g.error.replace("|", "/")[:120]))
+            lines.append("| %s | %s | unreadable | %s |" % (_cell(g.entry.student), g.entry.exercise,
+                                                           _cell(g.error, 120)))
     with open(path, "w", encoding="utf-8") as handle:
         handle.write("\n".join(lines) + "\n")
 
@@ -92,11 +100,27 @@ def write_html(graded: list[Graded], folder: str) -> None:
     os.makedirs(folder, exist_ok=True)
     for g in graded:
         if g.result:
-            with open(os.path.join(folder, "%s-%s.html" % (g.entry.student, g.entry.exercise)), "w",
+            with open(os.path.join(folder, "%s-%s.html" % (_file_name(g.entry.student), g.entry.exercise)), "w",
                       encoding="utf-8") as handle:
-                handle.write(html.student_report(g.result, g.entry.path))
+                try:
+                    page = html.student_report(g.result, g.entry.path)
+                except Exception as exc:  # noqa: BLE001 - the catch-all per report: the batch's export goes on
+                    page = "<!DOCTYPE html>\n<p>Score: %s/%s. The grader could not write this report (%s).</p>\n" % (
+                        g.result.score, g.result.max_score, type(exc).__name__)
+                handle.write(page)
     with open(os.path.join(folder, "class.html"), "w", encoding="utf-8") as handle:
         handle.write(html.class_report(graded))
+
+
+def _file_name(student: str) -> str:
+    """A student name as one safe path component (it came from a file name in the submissions folder)."""
+    name = clean(student, 200).replace("\n", " ").replace(os.sep, "_")
+    return name if name not in ("", ".", "..") else "_"
+
+
+def _cell(text: str, limit: int = 200) -> str:
+    """Student text for one cell of a Markdown table: clean, on one line, no column separator."""
+    return clean(text, limit).replace("\n", " ").replace("|", "/")
 
 
 def _json_string(text: str) -> str:

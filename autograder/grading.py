@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from . import checks
+from .safetext import clean
 from .child.wire import RngSeed
 from .sandbox import Call, Limits, Outcome, TaskJob, TaskRun, run_submission
 from .spec import Case, Exercise, Misconception, Task, Verdict
@@ -166,15 +167,19 @@ def judge_case(task: Task, case: Case, outcome: Outcome, memo: Memo | None = Non
     """Judge one returned value or raised exception against the reference."""
     if outcome.kind == "raised":
         error = outcome.error
+        kind = clean(error["type"], 100)   # the exception's class name is the student's text too
         if case.expect == "raises":
             if error["is_value_error"]:
                 return Verdict(True)
-            return Verdict(False, "raised %s instead of ValueError (%s)" % (error["type"], case.reason))
+            return Verdict(False, "raised %s instead of ValueError (%s)" % (kind, case.reason))
         if error["type"] == "NotImplementedError":
             return Verdict(False, "not implemented yet: the starter's `raise NotImplementedError()` is still there")
         where = " at %s" % error["where"] if error.get("where") else ""
         misconception = task.explain_error(error) if task.explain_error else None
-        return Verdict(False, "raised %s%s: %s" % (error["type"], where, error["message"]),
+        if case.hidden:   # its message could hold anything the code saw, hidden arguments included
+            return Verdict(False, "raised %s%s on this kind of input (a hidden case's error message is not "
+                           "shown; try such an input yourself)" % (kind, where), misconception=misconception)
+        return Verdict(False, "raised %s%s: %s" % (kind, where, clean(error["message"], 300)),
                        misconception=misconception)
     result = outcome.value
     if case.expect == "raises":
@@ -238,4 +243,4 @@ def _cell_hint(cell_problems):
         return ""
     first = broken[0]
     return " (cell %d %s%s, which may be where it was meant to be defined)" % (
-        first["cell"], first["status"], ": " + first["error"] if first.get("error") else "")
+        first["cell"], first["status"], ": " + clean(first["error"]) if first.get("error") else "")

@@ -17,6 +17,7 @@ import numpy as np
 
 from . import report
 from .grading import ExerciseResult, TaskResult
+from .safetext import clean
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em; max-width: 70em; color: #222; }
@@ -136,7 +137,7 @@ def student_report(result: ExerciseResult, submission_path: str) -> str:
     ex = result.exercise
     kind = "public and hidden cases" if result.hidden else "public checks"
     body = ["<h1>%s &middot; %s</h1>" % (ex.key, html.escape(ex.title)),
-            "<p>%s, %s. Score: <b>%s/%d</b></p>" % (html.escape(submission_path), kind,
+            "<p>%s, %s. Score: <b>%s/%d</b></p>" % (html.escape(clean(submission_path)), kind,
                                                     report._fmt(result.score), result.max_score)]
     if not result.hidden:
         body.append('<p class="note">%s</p>' % html.escape(report.HONEST))

@@ -10,6 +10,7 @@ import sys
 import textwrap
 
 from .grading import ExerciseResult, TaskResult
+from .safetext import FEEDBACK_TEXT, clean  # noqa: F401 - clean is the reports' one sanitiser
 
 HONEST = ("Passing the public checks does not guarantee full marks: grading adds hidden cases "
           "with other sizes, strides and edge cases.")
@@ -21,7 +22,19 @@ def _fmt(score: float) -> str:
 
 
 def task_feedback(result: TaskResult, with_values: bool = True) -> str:
-    """Plain-text feedback for one task: what failed, why, the likely mistake, where to look."""
+    """Plain-text feedback for one task: what failed, why, the likely mistake, where to look.
+
+    Never raises (the catch-all per report), and never holds a control character or more than
+    FEEDBACK_TEXT characters, whatever a verdict holds.
+    """
+    try:
+        text = _task_feedback(result, with_values)
+    except Exception as exc:  # noqa: BLE001 - a report must be written whatever a result holds
+        text = "the grader could not write this task's feedback (%s); its score stands" % type(exc).__name__
+    return clean(text, FEEDBACK_TEXT)
+
+
+def _task_feedback(result: TaskResult, with_values: bool = True) -> str:
     lines = list(result.notes)
     failed = [r for r in result.cases if not r.verdict.passed]
     total = len(result.cases)
@@ -78,12 +91,11 @@ def text(result: ExerciseResult, submission_path: str, color: bool = False) -> s
     ok, bad = _symbols()
     ex = result.exercise
     kind = "public and hidden cases" if result.hidden else "public checks"
-    out = [style("%s · %s" % (ex.key, ex.title), bold=True), "%s, %s" % (submission_path, kind), ""]
+    out = [style("%s · %s" % (ex.key, ex.title), bold=True), "%s, %s" % (clean(submission_path), kind), ""]
     for warning in result.warnings:
-        out.append(style("warning: " + warning, fg="yellow"))
+        out.append(style("warning: " + clean(warning), fg="yellow"))
     for problem in result.cell_problems:
-        error = (": " + problem["error"]) if problem.get("error") else ""
-        out.append(style("note: cell %d %s%s" % (problem["cell"], problem["status"], error), fg="yellow"))
+        out.append(style("note: " + cell_note(problem), fg="yellow"))
     if result.warnings or result.cell_problems:
         out.append("")
     width = max(len(t.name) for t in result.tasks)
@@ -107,6 +119,15 @@ def text(result: ExerciseResult, submission_path: str, color: bool = False) -> s
     return "\n".join(out)
 
 
+def cell_note(problem: dict) -> str:
+    """'cell 3 raised: NameError: ...' for one entry of the cell report (its error is the student's text)."""
+    try:
+        error = (": " + clean(problem["error"])) if problem.get("error") else ""
+        return "cell %d %s%s" % (int(problem["cell"]), clean(problem["status"], 40), error)
+    except Exception:  # noqa: BLE001 - a malformed entry still renders
+        return "a cell could not be run"
+
+
 def as_json(result: ExerciseResult) -> str:
     """The JSON contract: exercise, score, max_score, tasks[name, score, max_score, passed, feedback]."""
     return json.dumps({
@@ -120,7 +141,7 @@ def as_json(result: ExerciseResult) -> str:
 
 def as_gradescope(result: ExerciseResult) -> str:
     """Gradescope's results.json: score, execution_time, tests[name, score, max_score, output, visibility]."""
-    notes = [w for w in result.warnings] + ["cell %d %s" % (p["cell"], p["status"]) for p in result.cell_problems]
+    notes = [clean(w) for w in result.warnings] + [cell_note(dict(p, error=None)) for p in result.cell_problems]
     return json.dumps({
         "score": result.score,
         "execution_time": round(result.seconds, 2),

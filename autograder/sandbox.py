@@ -1,26 +1,31 @@
 """Run a submission's code in a worker process, behind a process boundary.
 
-The parent (this module) writes a job: the cells, and every call to make with
-its arguments as ``.npy``/JSON. A worker (``workers.py``, running
-``child/runner.py``) runs it with a scrubbed environment, limits per task and,
-where bubblewrap is installed, in a sandbox that sees only the Python
-installation, the runner and the job's folders. Results come back as JSON and
-``.npy`` files, loaded with ``allow_pickle=False``. If the job process dies,
-the tasks it had not reached are run again in another, so one task can never
-cost another.
+The parent (this module) sends a job to a worker (``workers.py``, running
+``child/runner.py``) over its stdin: the cells and the call ids first, then
+each task's arguments (``.npy`` bytes and JSON) only when that task's process
+asks for them. The worker runs it with a scrubbed environment, limits per
+task and, where bubblewrap is installed, in a sandbox that sees only the
+Python installation, the runner and public files. Results come back over
+the worker's stdout as frames, each tagged by the job process with the task
+and call it served; they are decoded here with budgets (``wire.py``) and
+``allow_pickle=False``, and anything malformed fails its own case. If the job
+process dies, the tasks it had not reached are run again in another, so one
+task can never cost another.
 """
 from __future__ import annotations
 
-import json
-import os
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from .child import wire
 from .workers import ASSETS, ASSETS_IN_SANDBOX, WorkerPool, bwrap_path  # noqa: F401 - bwrap_path is public here
 
-MAX_LOG_BYTES = 16 << 20
 STDOUT_TAIL = 2000
+MAX_ARRAY_BYTES = 512 << 20   # array data decoded from one submission's results, all calls together
+STATUSES = {"ok", "timeout", "cpu", "output", "crash", "exited", "killed", "signal", "lost", "protocol"}
+CELL_STATUSES = {"syntax error", "raised", "timed out", "ended the process"}
+WHERE = re.compile(r"cell \d{1,5}, line \d{1,7}")
 
 
 @dataclass(frozen=True)
@@ -132,100 +137,121 @@ def run_submission(cells: list[str], jobs: list[TaskJob], limits: Limits = Limit
 
 
 def _run_once(pool, worker, cells, jobs, limits, preload):
-    """One job on ``worker``: write its inbox, run it, collect what it wrote, give the worker back."""
+    """One job on ``worker``: send it, answer its requests for arguments, judge what came back, give it back."""
     try:
-        name, inbox, jobdir = worker.new_job()
-        indir = os.path.join(inbox, "in")
+        name = worker.new_job()
         job = {"cells": cells, "limits": {"memory_mb": limits.memory_mb, "output_mb": limits.output_mb,
                                           "cells_seconds": limits.cells_seconds,
                                           "cell_seconds": limits.cell_seconds},
-               "tasks": [], "preload": list(preload), "assets": ASSETS_IN_SANDBOX if worker.sandboxed else ASSETS,
-               "public_path": worker.public_path(inbox)}
-        for k, task in enumerate(jobs):
-            calls = []
-            for call in task.calls:
-                encoder = wire.Encoder(indir, "t%d-%s" % (k, call.id))
-                calls.append({"id": call.id, "args": [encoder.encode(a) for a in call.args],
-                              "kwargs": {name: encoder.encode(v) for name, v in call.kwargs.items()}})
-            job["tasks"].append({"function": task.name, "timeout": task.timeout, "calls": calls,
-                                 "probe": task.probe})
-        wire.dump_json(job, os.path.join(inbox, "job.json"))
-        worker.run(name, limits.cells_seconds + sum(t.timeout for t in jobs) + 15.0)
-        return _collect(os.path.join(jobdir, "out"), jobs)
+               "tasks": [{"function": task.name, "timeout": task.timeout, "probe": task.probe,
+                          "calls": [{"id": call.id} for call in task.calls]} for task in jobs],
+               "preload": list(preload), "assets": ASSETS_IN_SANDBOX if worker.sandboxed else ASSETS,
+               "public_path": worker.public_path()}
+
+        def arguments(index):
+            """Task ``index``'s calls as A frames: asked for by the job once that task's process exists."""
+            if type(index) is not int or not 0 <= index < len(jobs):
+                return None
+            frames = []
+            for call in jobs[index].calls:
+                encoder = wire.Encoder()
+                header = encoder.header(id=call.id, args=[encoder.encode(a) for a in call.args],
+                                        kwargs={k: encoder.encode(v) for k, v in call.kwargs.items()})
+                frames.append(wire.frame(b"A", header, encoder.blob()))
+            return frames
+
+        _, frames = worker.run(name, job, arguments, limits.cells_seconds + sum(t.timeout for t in jobs) + 15.0)
+        return _collect(frames, jobs)
     finally:
         pool.release(worker)
 
 
 # ----------------------------------------------------------------------------
-# reading what the child wrote (untrusted)
+# judging what the child sent (untrusted: every field is checked, nothing can raise out of here)
 
-def _read_lines(path):
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    except OSError:
-        return []
-    with os.fdopen(fd, "rb") as handle:
-        data = handle.read(MAX_LOG_BYTES)
-    lines = []
-    for raw in data.splitlines():
+def _collect(frames, jobs):
+    """(finished tasks, cell report) from the frames of one job. Never raises."""
+    budget = {"array_bytes": MAX_ARRAY_BYTES}
+    cells, seen_cells, ends = [], False, {}
+    results: dict[int, dict[str, object]] = {k: {} for k in range(len(jobs))}
+    for kind, header, blob in frames:
         try:
-            item = json.loads(raw)
-        except ValueError:
+            info = wire.parse_header(header)
+        except wire.WireError:
             continue
-        if isinstance(item, dict):
-            lines.append(item)
-    return lines
-
-
-def _read_tail(path, limit=STDOUT_TAIL):
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    except OSError:
-        return ""
-    with os.fdopen(fd, "rb") as handle:
-        size = os.fstat(handle.fileno()).st_size
-        handle.seek(max(0, size - limit))
-        text = handle.read(limit).decode("utf-8", "replace")
-    return ("..." + text) if size > limit else text
-
-
-def _collect(outdir, jobs):
-    events = _read_lines(os.path.join(outdir, "events.jsonl"))
-    cells = next((e.get("cells") for e in events if e.get("event") == "cells"), []) or []
-    cells = [c for c in cells if isinstance(c, dict)]
-    ends = {e.get("task"): e for e in events if e.get("event") == "task_end"}
+        if kind == b"E" and info.get("event") == "cells" and not seen_cells:
+            seen_cells, cells = True, _cells(info.get("cells"))
+        elif kind == b"E" and info.get("event") == "task_end":
+            k = info.get("task")
+            if type(k) is int and 0 <= k < len(jobs) and k not in ends:
+                ends[k] = info
+        elif kind == b"R":
+            k, cid = info.get("task"), info.get("call")
+            if (type(k) is int and 0 <= k < len(jobs) and type(cid) is str
+                    and any(c.id == cid for c in jobs[k].calls) and cid not in results[k]):
+                results[k][cid] = blob
     finished = {}
     for k, task in enumerate(jobs):
         if k not in ends:
             continue
-        outcomes = {}
-        for record in _read_lines(os.path.join(outdir, "results-%d.jsonl" % k)):
-            cid = record.get("id")
-            if any(c.id == cid for c in task.calls) and cid not in outcomes:
-                outcomes[cid] = _outcome(record, outdir)
+        outcomes = {cid: _outcome(blob, budget) for cid, blob in results[k].items()}
         for call in task.calls:
             outcomes.setdefault(call.id, Outcome("lost"))
-        status = str(ends[k].get("status"))
-        finished[task.name] = TaskRun(task.name, status, ends[k].get("detail"), outcomes,
-                                      _read_tail(os.path.join(outdir, "stdout-%d.txt" % k)))
+        end = ends[k]
+        status = end.get("status") if end.get("status") in STATUSES else "lost"
+        detail = end.get("detail")
+        detail = detail if type(detail) is int else (str(detail)[:40] if type(detail) is str else None)
+        stdout = end.get("stdout") if type(end.get("stdout")) is str else ""
+        finished[task.name] = TaskRun(task.name, status, detail, outcomes, stdout[-STDOUT_TAIL - 3:])
     return finished, cells
 
 
-def _outcome(record, outdir):
-    result = record.get("result")
-    seconds = record.get("seconds") if isinstance(record.get("seconds"), (int, float)) else 0.0
-    if isinstance(result, dict) and result.get("t") == "missing":
-        return Outcome("missing")
-    if isinstance(result, dict) and result.get("t") == "raised":
-        error = {"type": str(result.get("type"))[:100], "message": str(result.get("message"))[:500],
-                 "is_value_error": result.get("is_value_error") is True,
-                 "where": str(result["where"])[:100] if result.get("where") else None}
-        return Outcome("raised", error=error, seconds=seconds)
+def _cells(report):
+    """The probe's per-cell report, keeping only well-formed entries."""
+    problems = []
+    for entry in report if type(report) is list else []:
+        if type(entry) is not dict:
+            continue
+        cell, status, error = entry.get("cell"), entry.get("status"), entry.get("error")
+        if type(cell) is int and 0 < cell < 100_000 and status in CELL_STATUSES:
+            problems.append({"cell": cell, "status": status, "error": error[:500] if type(error) is str else None})
+    return problems
+
+
+def _outcome(blob, budget):
+    """One call's result frame as an Outcome; anything malformed is a value the grader cannot use."""
     try:
-        value = wire.decode(result, outdir)
-        after = [wire.decode(a, outdir) if a is not None else None
-                 for a in (record.get("args_after") or [])]
-    except wire.WireError as exc:
-        return Outcome("value", value=wire.Unsupported("unreadable result (%s)" % exc), seconds=seconds)
+        return _read_outcome(blob, budget)
+    except Exception as exc:  # noqa: BLE001 - the catch-all per result: nothing from the child raises out
+        reason = str(exc) if isinstance(exc, wire.WireError) else type(exc).__name__
+        return Outcome("value", value=wire.Unsupported("a malformed result (%s)" % reason[:120]))
+
+
+def _read_outcome(blob, budget):
+    if blob is None:
+        raise wire.WireError("larger than the grader accepts")
+    if len(blob) < wire.FRAME.size:
+        raise wire.WireError("truncated")
+    kind, header_length, blob_length = wire.FRAME.unpack(bytes(blob[:wire.FRAME.size]))
+    if kind != b"R" or wire.FRAME.size + header_length + blob_length != len(blob):
+        raise wire.WireError("not a result frame")
+    record = wire.parse_header(blob[wire.FRAME.size:wire.FRAME.size + header_length])
+    arrays = wire.Blobs(record.get("blobs", []), memoryview(blob)[wire.FRAME.size + header_length:], budget)
+    result = record.get("result")
+    seconds = record.get("seconds") if type(record.get("seconds")) in (int, float) else 0.0
+    if type(result) is dict and result.get("t") == "missing":
+        return Outcome("missing")
+    if type(result) is dict and result.get("t") == "raised":
+        where = result.get("where")
+        error = {"type": _text(result.get("type"), 100) or "Exception", "message": _text(result.get("message"), 500),
+                 "is_value_error": result.get("is_value_error") is True,
+                 "where": where if type(where) is str and WHERE.fullmatch(where) else None}
+        return Outcome("raised", error=error, seconds=seconds)
+    value = wire.decode(result, arrays)
+    after = record.get("args_after") if type(record.get("args_after")) is list else []
+    after = [wire.decode(a, arrays) if a is not None else None for a in after[:64]]
     return Outcome("value", value=value, args_after=after, seconds=seconds)
 
+
+def _text(value, limit):
+    return value[:limit] if type(value) is str else ""

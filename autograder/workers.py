@@ -8,9 +8,11 @@ private /tmp; the grader empties the job folders. So a warm worker costs a
 fork per submission instead of a Python start and a NumPy or TensorFlow import,
 and one submission still cannot see or touch the next.
 
-What the worker sees: read-only, the Python installation, the runner, the
-public coursedata and its *inbox* (job.json and the input arrays); writable,
-its *jobs* folder (outputs and a work directory per job), a private /tmp.
+What the worker sees: read-only, the Python installation, the runner and the
+public coursedata; writable, a private, size-capped /jobs (a work directory
+per job) and a private /tmp. No host folder of the grader's is bound into
+the sandbox: the job goes in over the worker's stdin and every result comes
+back over its stdout, as frames (``child/wire.py``, ``child/runner.py``).
 Without bubblewrap (``--allow-unisolated``) there is no PID namespace to
 sweep, so a worker serves a single job and is then ended.
 
@@ -32,13 +34,16 @@ import threading
 import time
 
 from .cgroup import ChildGroup
+from .child import wire
 
 RUNNER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "child", "runner.py")
 # The coursedata package (pre-trained base and data loaders) is public: the child may import it.
 ASSETS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "coursedata")
 PUBLIC_IN_SANDBOX = "/public"
 ASSETS_IN_SANDBOX = PUBLIC_IN_SANDBOX + "/coursedata"
-INBOX_IN_SANDBOX, JOBS_IN_SANDBOX = "/inbox", "/jobs"
+JOBS_IN_SANDBOX = "/jobs"
+JOBS_BYTES = 256 << 20    # size of the sandbox's /jobs tmpfs: what a job may write there (its quota)
+MAX_JOB_BYTES = 512 << 20   # what the grader keeps of one job's results; the rest is read and dropped
 START_SECONDS = 180.0     # time to import the libraries (TensorFlow on a busy machine takes a while)
 JOBS_PER_WORKER = 200     # then a fresh worker, so nothing can build up over a long batch
 
@@ -54,22 +59,20 @@ class Worker:
         self.key = (tuple(sorted(preload)), sandboxed, max_processes)
         self.sandboxed = sandboxed
         self.root = tempfile.mkdtemp(prefix="cnn-worker-")
-        self.inbox, self.jobs = os.path.join(self.root, "inbox"), os.path.join(self.root, "jobs")
-        os.mkdir(self.inbox, 0o700)
+        self.jobs = os.path.join(self.root, "jobs")   # used unsandboxed only; sandboxed, /jobs is a tmpfs
         os.mkdir(self.jobs, 0o700)
         self.served = 0
         self.ready = False
         self.alive = True
         self.group = ChildGroup.create(max_processes)
-        config = {"inbox": INBOX_IN_SANDBOX if sandboxed else self.inbox,
-                  "jobs": JOBS_IN_SANDBOX if sandboxed else self.jobs,
+        config = {"jobs": JOBS_IN_SANDBOX if sandboxed else self.jobs,
                   "preload": sorted(set(preload) | {"numpy"}),
                   "assets": ASSETS_IN_SANDBOX if sandboxed else ASSETS, "sandboxed": sandboxed}
         self.process = subprocess.Popen(
             _command(self, json.dumps(config)), cwd="/" if sandboxed else self.jobs, env=_child_env(self),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             start_new_session=True, preexec_fn=self.group.join if self.group else None)
-        self._buffer = b""
+        self._buffer, self._offset = b"", 0
 
     # -- jobs -----------------------------------------------------------------
 
@@ -77,70 +80,120 @@ class Worker:
     def reusable(self) -> bool:
         return self.alive and self.sandboxed and self.served < JOBS_PER_WORKER
 
-    def new_job(self) -> tuple[str, str, str]:
-        """(name, inbox folder, job folder) for the next job; the caller fills the inbox."""
-        name = "job%d" % (self.served + 1)
-        inbox, jobdir = os.path.join(self.inbox, name), os.path.join(self.jobs, name)
-        for folder in (os.path.join(inbox, "in"), os.path.join(jobdir, "out"), os.path.join(jobdir, "work")):
-            os.makedirs(folder, mode=0o700)
-        return name, inbox, jobdir
+    def new_job(self) -> str:
+        """The name of the next job."""
+        return "job%d" % (self.served + 1)
 
-    def public_path(self, inbox: str) -> str:
+    def public_path(self) -> str:
         """Where the job imports public packages from: /public, or (unsandboxed) a folder linking coursedata."""
         if self.sandboxed:
             return PUBLIC_IN_SANDBOX
-        folder = os.path.join(inbox, "public")
-        os.makedirs(folder, exist_ok=True)
-        if os.path.isdir(ASSETS):
-            os.symlink(ASSETS, os.path.join(folder, "coursedata"))
+        folder = os.path.join(self.root, "public")
+        if not os.path.isdir(folder):
+            os.makedirs(folder)
+            if os.path.isdir(ASSETS):
+                os.symlink(ASSETS, os.path.join(folder, "coursedata"))
         return folder
 
-    def run(self, name: str, seconds: float) -> bool:
-        """Run job ``name``; False if the worker did not finish it cleanly within ``seconds`` (it is then ended)."""
+    def run(self, name: str, job: dict, arguments, seconds: float) -> tuple[bool, list]:
+        """Run ``job`` as ``name``: (finished cleanly within ``seconds``, the frames it sent).
+
+        arguments(k): the A frames (bytes) of task k's calls, sent when the job
+        asks for them (None if k is not a task: the worker is then ended). The
+        frames returned are (kind, header bytes, blob or None if it was over
+        the budget), for ``sandbox._collect`` to judge. Nothing the child sends
+        can make this raise or wait past ``seconds``. If the job did not end
+        cleanly the worker is stopped.
+        """
         self.served += 1
+        deadline = time.monotonic() + seconds
         if not self.ready:
-            self.ready = self._read_line(time.monotonic() + START_SECONDS) == "ready"
-        answer = None
+            self.ready = self._ready(time.monotonic() + START_SECONDS)
+        frames, kept, finished, clean = [], 0, False, False
         if self.ready:
             try:
-                self.process.stdin.write(("%s\n" % name).encode())
-                self.process.stdin.flush()
-                answer = self._read_line(time.monotonic() + seconds)
-            except OSError:
-                answer = None
-        words = (answer or "").split()
-        finished = len(words) == 4 and words[0] == "done" and words[1] == name
-        if not finished or words[3] != "clean" or not self.sandboxed:
-            self.stop()   # its folders stay until close(), for the caller to collect what the job wrote
-        return finished
+                fd = self.process.stdin.fileno()
+                os.set_blocking(fd, False)
+                wire.write_all(fd, wire.frame(b"J", {"name": name}), deadline)
+                wire.write_all(fd, wire.frame(b"H", job), deadline)
+                while True:
+                    got = self._read_frame(deadline, MAX_JOB_BYTES - kept)
+                    if got is None:
+                        break
+                    kind, header, blob = got
+                    if kind == b"N":
+                        request = wire.parse_header(header, 256)
+                        answer = arguments(request.get("task"))
+                        if answer is None or request.get("frames") != len(answer):
+                            break
+                        for item in answer:
+                            wire.write_all(fd, item, deadline)
+                    elif kind == b"X":
+                        if frames:
+                            frames.pop()
+                    elif kind == b"D":
+                        done = wire.parse_header(header, 4096)
+                        finished = done.get("job") == name
+                        clean = finished and done.get("clean") is True
+                        break
+                    elif kind in (b"E", b"R"):
+                        kept += len(header) + (len(blob) if blob is not None else 0)
+                        frames.append((kind, header, blob))
+                    else:
+                        break
+            except (OSError, TimeoutError, ValueError, wire.WireError):
+                finished = False
+        if not finished or not clean or not self.sandboxed:
+            self.stop()
+        return finished, frames
 
     def clear(self) -> None:
-        """Empty the inbox and job folders (after a job; the worker has ended its processes)."""
-        for folder in (self.inbox, self.jobs):
-            for entry in os.listdir(folder):
-                path = os.path.join(folder, entry)
-                if os.path.isdir(path) and not os.path.islink(path):
-                    shutil.rmtree(path, ignore_errors=True)
-                else:
-                    try:
-                        os.unlink(path)
-                    except OSError:
-                        pass
-            if os.listdir(folder):   # something could not be removed: this worker serves no one else
-                self.stop()
+        """Empty the host's job folder (unsandboxed workers only have one; sandboxed, the worker empties /jobs)."""
+        for entry in os.listdir(self.jobs):
+            wire.remove_tree(os.path.join(self.jobs, entry))
+        if os.listdir(self.jobs):   # something could not be removed: this worker serves no one else
+            self.stop()
 
-    def _read_line(self, deadline: float) -> str | None:
+    def _ready(self, deadline: float) -> bool:
+        try:
+            got = self._read_frame(deadline, 4096)
+        except (OSError, TimeoutError, wire.WireError):
+            return False
+        return got is not None and got[0] == b"Y"
+
+    def _read_exact(self, size: int, deadline: float, keep: bool = True):
+        """``size`` bytes from the worker's stdout (or None, dropping them, if not keep); TimeoutError, WireError."""
         fd = self.process.stdout.fileno()
-        while b"\n" not in self._buffer:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
-                return None
-            chunk = os.read(fd, 4096)
-            if not chunk:
-                return None
-            self._buffer += chunk
-        line, self._buffer = self._buffer.split(b"\n", 1)
-        return line.decode("ascii", "replace")
+        parts, wanted = [], size
+        while wanted:
+            if self._offset >= len(self._buffer):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+                    raise TimeoutError("the worker did not answer in time")
+                chunk = os.read(fd, 1 << 20)
+                if not chunk:
+                    raise wire.WireError("the worker ended")
+                self._buffer, self._offset = chunk, 0
+            take = min(wanted, len(self._buffer) - self._offset)
+            if keep:
+                parts.append(self._buffer[self._offset:self._offset + take])
+            self._offset += take
+            wanted -= take
+        return b"".join(parts) if keep else None
+
+    def _read_frame(self, deadline: float, budget: int):
+        """The next frame: (kind, header, blob); blob None if the frame was larger than ``budget`` (dropped)."""
+        try:
+            prefix = self._read_exact(wire.FRAME.size, deadline)
+        except wire.WireError:
+            return None
+        kind, header_length, blob_length = wire.FRAME.unpack(prefix)
+        if header_length > wire.MAX_HEADER:
+            raise wire.WireError("a header larger than allowed")
+        header = self._read_exact(header_length, deadline)
+        keep = 0 <= header_length + blob_length <= budget and blob_length <= wire.MAX_BLOB + wire.MAX_HEADER
+        blob = self._read_exact(blob_length, deadline, keep)
+        return kind, header, blob
 
     # -- end ------------------------------------------------------------------
 
@@ -163,9 +216,9 @@ class Worker:
             self.group = None
 
     def close(self) -> None:
-        """Stop the worker and remove its folders."""
+        """Stop the worker and remove its folders (without recursion: a job may leave a very deep tree)."""
         self.stop()
-        shutil.rmtree(self.root, ignore_errors=True)
+        wire.remove_tree(self.root)
 
 
 class WorkerPool:
@@ -237,8 +290,8 @@ def _command(worker: Worker, config: str) -> list[str]:
         *binds,
         "--ro-bind", os.path.dirname(RUNNER), "/grader",
         *(["--ro-bind", ASSETS, ASSETS_IN_SANDBOX] if os.path.isdir(ASSETS) else []),
-        "--ro-bind", worker.inbox, INBOX_IN_SANDBOX,
-        "--bind", worker.jobs, JOBS_IN_SANDBOX,
+        # the job folder: a size-capped tmpfs of the sandbox's own (the job quota); no host path behind it
+        "--size", str(JOBS_BYTES), "--perms", "0700", "--tmpfs", JOBS_IN_SANDBOX,
         "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
         "--chdir", JOBS_IN_SANDBOX,
         python, *runner_args, "/grader/runner.py", libraries, config,

@@ -13,3 +13,73 @@ def test_sandbox_is_installed():
 def test_attack_is_blocked(path):
     result = run_attack(path, isolate=True)
     assert result.blocked, "%s: %s" % (result.description, result.how)
+
+
+def test_one_array_referenced_many_times_costs_its_size_once():
+    """many_references: an 8 MB .npy named 60 times in one result must not make the grader hold 480 MB."""
+    import tracemalloc
+    from tests.attacks.harness import HERE
+    tracemalloc.start()
+    try:
+        result = run_attack(HERE / "many_references.py", isolate=True)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.blocked, result.how
+    assert peak < 100 << 20, "the grader held %d MB at its peak" % (peak >> 20)
+
+
+def test_escape_codes_are_stripped_but_the_message_shown_in_check_mode():
+    """ansi_message, graded as `check` does (public cases only): the message is shown, minus control characters."""
+    from tests.attacks.harness import HERE, render_all
+    result = run_attack(HERE / "ansi_message.py", isolate=True, hidden=False)
+    assert result.blocked, result.how
+    text = render_all(result.result, "ansi_message.py")["text"]
+    assert "to_unit_range  10/10" in text and "\x1b" not in text and "\x07" not in text
+
+
+def test_hidden_feedback_gives_the_exception_type_not_its_message():
+    """leak_hidden_args in a graded run: the hidden cases' feedback names ValueError and the input, nothing more;
+    a public case's message (its own text, which saw no hidden argument) is shown."""
+    from tests.attacks.harness import HERE
+    result = run_attack(HERE / "leak_hidden_args.py", isolate=True)
+    assert result.blocked, result.how
+    attacked = result.result.tasks[0]
+    hidden = [c for c in attacked.cases if c.case.hidden]
+    public = [c for c in attacked.cases if not c.case.hidden]
+    assert hidden and all(not c.verdict.passed and "ValueError" in c.verdict.message for c in hidden)
+    assert all("nothing found" not in c.verdict.message and "calls not made" not in c.verdict.message
+               for c in hidden)
+    assert public and all("nothing found beyond call" in c.verdict.message for c in public)
+
+
+def test_a_batch_of_hostile_results_leaves_its_neighbour_untouched(tmp_path):
+    """Hostile submissions and a correct one in one batch: every export is written, the correct one scores full."""
+    from autograder import batch, exercises, exports, grading
+    from tests.attacks.harness import HERE, LIMITS
+    import shutil
+    names = ["deep_result", "forged_events", "lying_integer", "str_slice", "rewrite_results", "fifo_files",
+             "deep_directories", "ansi_message"]
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    for name in names:
+        source = (HERE / (name + ".py")).read_text().replace("{MARKER}", "cnn-attack-batch")
+        (folder / (name + ".py")).write_text(source)
+    shutil.copy(HERE.parent / "corpus" / "ex1" / "correct_vectorised.py", folder / "zz_correct.py")
+    entries = batch.find_submissions(str(folder), ["ex1"])
+    graded = batch.grade_all(entries, exercises.load, seed=3, per_student=True, jobs=2, limits=LIMITS,
+                             isolate=True)
+    by_student = {g.entry.student: g for g in graded}
+    correct = by_student["zz_correct"].result
+    assert correct is not None and correct.score == correct.max_score
+    for name in names:
+        assert by_student[name].result is not None, by_student[name].error
+        assert by_student[name].result.tasks[0].score == 0, name
+    out = tmp_path / "out"
+    exports.write_csv(graded, str(tmp_path / "grades.csv"))
+    exports.write_junit(graded, str(tmp_path / "junit.xml"))
+    exports.write_markdown(graded, str(tmp_path / "summary.md"))
+    exports.write_gradescope(graded, str(out))
+    exports.write_html(graded, str(tmp_path / "html"))
+    assert sorted(p.name for p in out.iterdir()) == sorted(names + ["zz_correct"])
+    assert "zz_correct,ex1" in (tmp_path / "grades.csv").read_text()

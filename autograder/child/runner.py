@@ -2,31 +2,44 @@
 
 Usage: ``python -I -S runner.py LIBRARIES CONFIG``, where LIBRARIES are the
 site-packages folders (joined by os.pathsep) and CONFIG is JSON:
-``{"inbox": ..., "jobs": ..., "preload": [...], "assets": ..., "sandboxed": bool}``.
+``{"jobs": ..., "preload": [...], "assets": ..., "sandboxed": bool}``.
+
+Everything between the grader and the child travels as frames (``wire.py``:
+a kind byte, two lengths, a JSON header, raw ``.npy`` bytes) over pipes; no
+file the child can write is ever read by the grader.
+
+    grader -> worker (stdin)   J {"name"}, H {the job: cells, limits, tasks with call ids, no
+                               arguments}, then for each N: one A frame per call of that task
+    worker -> grader (stdout)  Y ready; N {"task", "frames"} (send that task's arguments);
+                               E {"event": "cells"|"task_end", ...}; R {"task", "call"} + the task's
+                               own result frame as blob; X (the frame before was cut: drop it);
+                               D {"job", "status", "clean"}
 
 The worker imports NumPy (and, for Keras exercises, Keras and the probes)
-once, prints ``ready``, then reads job names from stdin, one per line. For
-each it forks a *job process* that runs the job and exits, ends every other
-process in the sandbox, empties /tmp, and prints ``done NAME STATUS``. The
-worker itself never runs student code and is not dumpable, so what one job
-leaves behind cannot reach the next.
+once, sends Y, then for each J forks a *job process*, relays the job to it
+and its frames back without parsing them (nothing of one student's job is
+decoded in the worker's memory, which the next job's fork copies), ends
+every other process in the sandbox, empties /tmp and the job folder, and
+sends D. The worker itself never runs student code and is not dumpable.
 
-A job reads ``INBOX/NAME/job.json`` and the input arrays in ``INBOX/NAME/in``
-(read-only in the sandbox) and writes only into ``JOBS/NAME/out``:
+The job process never runs student code either. It forks:
 
-    events.jsonl        one JSON line per event: cells probed, task started/ended
-    results-<k>.jsonl   one JSON line per finished call of task k
-    stdout-<k>.txt      what the student's code printed while task k ran
-
-The runner itself never executes student code. It forks:
-
-1. a *probe* that executes the cells in order, reporting each one over a pipe;
-   a cell that hangs or ends the process is marked bad and the probe restarts
-   without it, so one bad cell never hides the functions defined after it;
+1. a *probe* that executes the cells in order, reporting each one (C frames)
+   over its pipe; a cell that hangs or ends the process is marked bad and the
+   probe restarts without it, so one bad cell never hides the functions
+   defined after it;
 2. one *task process* per task, which executes the good cells afresh, then
-   calls the task's function on each case, with memory, CPU, file-size and
-   wall-clock limits. Whatever that process does (raise, exit, hang, crash,
-   exhaust memory) costs its own task only.
+   for each call asks for its arguments (N), gets them (A) and answers (R),
+   with memory, CPU, file-size and wall-clock limits. Whatever that process
+   does (raise, exit, hang, crash, exhaust memory, write garbage into its
+   pipe) costs its own task only.
+
+A task process sees only its own calls, each when it makes it: the job
+process asks the grader for a task's arguments only after forking that
+task, hands them over one call at a time (N, A, R alternate: a frame out
+of turn is dropped, bytes that are not frames end the task), tags each result with the task and call it
+served, and zeroes its copy before forking the next task. A later task has
+no channel to an earlier task's results.
 
 The grader (parent) holds the expected values and does every comparison; this
 process only reports what came back.
@@ -83,55 +96,166 @@ def serve(config):
             _PROBES.warm()
         except Exception:  # noqa: BLE001 - a missing asset shows up, visibly, in the task that needs it
             pass
-    control_in, control_out = os.fdopen(os.dup(0), "r"), os.fdopen(os.dup(1), "w")
+    control_in, control_out = os.dup(0), os.dup(1)
     null = os.open(os.devnull, os.O_RDWR)   # stray writes (a library's warnings) go nowhere
     for fd in (0, 1, 2):
         os.dup2(null, fd)
-    control_out.write("ready\n")
-    control_out.flush()
-    for line in control_in:
-        name = line.strip()
-        if not name or "/" in name or name.startswith("."):
+    wire.write_all(control_out, wire.frame(b"Y", {"ready": True}))
+    while True:
+        name = _next_job(control_in)
+        if name is None:
             break
-        status = _run_job(os.path.join(config["inbox"], name), os.path.join(config["jobs"], name), control_in,
-                          control_out)
+        status = _run_job(name, os.path.join(config["jobs"], name), control_in, control_out)
         clean = _end_leftovers() if config.get("sandboxed") else True
         if config.get("sandboxed"):
             for folder in ("/tmp", "/dev/shm"):
                 _empty(folder)
-        control_out.write("done %s %s %s\n" % (name, status, "clean" if clean else "dirty"))
-        control_out.flush()
+            clean = _empty_jobs(config["jobs"]) and clean
+        wire.write_all(control_out, wire.frame(b"D", {"job": name, "status": status, "clean": clean}))
         if not clean:
             break
 
 
-def _run_job(inbox, jobdir, *control):
-    """Run one job in a forked job process; its exit status as text."""
+def _empty_jobs(folder):
+    """Remove everything in the job folder (/jobs), however deep; False if something stays."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return False
+    return all([wire.remove_tree(os.path.join(folder, name)) for name in names])
+
+
+def _next_job(control_in):
+    """The name in the next J frame from the grader; None at the end (or on anything else)."""
+    try:
+        got = wire.read_frame(control_in, max_header=4096, max_blob=0)
+        name = wire.parse_header(got[1]).get("name") if got and got[0] == b"J" else None
+    except (wire.WireError, OSError):
+        return None
+    if type(name) is not str or not name.isalnum():
+        return None
+    return name
+
+
+def _run_job(name, jobdir, control_in, control_out):
+    """Run one job in a forked job process, relaying its frames; its exit status as text."""
+    up_read, up_write = os.pipe()       # job process -> worker
+    down_read, down_write = os.pipe()   # worker -> job process
     pid = os.fork()
     if pid == 0:
         try:
-            for handle in control:   # the job never holds the worker's control channel
-                os.close(handle.fileno())
+            for fd in (control_in, control_out, up_read, down_write):   # the job never holds the worker's channel
+                os.close(fd)
+            for folder in ("work", "out"):
+                os.makedirs(os.path.join(jobdir, folder), mode=0o700, exist_ok=True)
             os.chdir(os.path.join(jobdir, "work"))
             os.environ["HOME"] = os.path.join(jobdir, "work")
-            main(inbox, jobdir)
+            main(jobdir, up_write, down_read)
         finally:
             os._exit(0)
-    _, status = os.waitpid(pid, 0)
+    os.close(up_write)
+    os.close(down_read)
+    try:
+        _relay(up_read, down_write, control_in, control_out)
+    finally:
+        os.close(up_read)
+        os.close(down_write)
+        _, status = os.waitpid(pid, 0)
     return "%s:%s" % _describe(status)
 
 
-def main(inbox, jobdir):
-    """Run the job in ``inbox`` (job.json, in/), writing into ``jobdir``/out."""
-    with open(os.path.join(inbox, "job.json"), encoding="utf-8") as handle:
-        job = json.load(handle)
+_RELAY = bytearray(1 << 16)   # the worker's only buffer for a job's bytes: zeroed after every job
+
+
+def _relay(up, down, control_in, control_out):
+    """The worker's side of a job: pass the job (H) down, then the job process's frames up, unparsed.
+
+    Only an N frame's small header is read here (which task, how many
+    argument frames to pass down). A frame the job process leaves unfinished
+    (it was killed) is completed with zeros and followed by X, so the stream
+    to the grader stays in step.
+    """
+    try:
+        prefix = wire.read_prefix(control_in)
+        if prefix is None or prefix[0] != b"H":
+            raise wire.WireError("expected the job")
+        down = _pass(control_in, down, prefix)
+        while True:
+            prefix = wire.read_prefix(up)
+            if prefix is None:
+                return
+            kind, header_length, blob_length = prefix
+            if kind == b"N" and header_length <= 256 and blob_length == 0:
+                request = wire.parse_header(wire.read_exact(up, header_length) or b"")
+                count = request.get("frames")
+                if type(count) is not int or not 0 <= count <= 1_000_000:
+                    return
+                wire.write_all(control_out, wire.frame(b"N", request))
+                for _ in range(count):
+                    prefix = wire.read_prefix(control_in)
+                    if prefix is None or prefix[0] != b"A":
+                        raise wire.WireError("expected the arguments of a call")
+                    down = _pass(control_in, down, prefix)
+            elif kind in (b"E", b"R"):
+                wire.write_all(control_out, wire.FRAME.pack(*prefix))
+                if not _pass(up, control_out, None, header_length + blob_length):
+                    wire.write_all(control_out, wire.frame(b"X", {}))
+                    return
+            else:
+                return
+    except wire.WireError:
+        return
+    finally:
+        _RELAY[:] = bytes(len(_RELAY))
+
+
+def _pass(source, target, prefix, length=None):
+    """Copy a frame (``prefix`` already read, then ``length`` bytes) from source to target through _RELAY.
+
+    With a prefix, returns the target to use next (None once it is gone: the
+    rest is read and dropped). Without one, returns False if the source ended
+    early (the missing bytes are then written as zeros).
+    """
+    if prefix is not None:
+        length = prefix[1] + prefix[2]
+        target = _write_or_drop(target, wire.FRAME.pack(*prefix))
+    left = length
+    view = memoryview(_RELAY)
+    while left:
+        n = os.readv(source, [view[:min(left, len(_RELAY))]])
+        if n == 0:
+            if prefix is not None:
+                raise wire.WireError("the grader's stream ended inside a frame")
+            while left:   # keep the grader's stream in step: the missing bytes as zeros, then X
+                wire.write_all(target, bytes(min(left, 1 << 16)))
+                left -= min(left, 1 << 16)
+            return False
+        target = _write_or_drop(target, view[:n]) if prefix is not None else _write_up(target, view[:n])
+        left -= n
+    return target if prefix is not None else True
+
+
+def _write_or_drop(fd, data):
+    if fd is None:
+        return None
+    try:
+        wire.write_all(fd, data)
+        return fd
+    except OSError:   # the job process is gone: the rest of what was meant for it is dropped
+        return None
+
+
+def _write_up(fd, data):
+    wire.write_all(fd, data)
+    return fd
+
+
+def main(jobdir, up, down):
+    """The job process: read the job (H) from ``down``, run it, send every event and result up."""
+    job_frame = wire.read_frame(down)
+    job = wire.parse_header(job_frame[1])
+    channel = _Channel(up, down, job["tasks"])
     out = os.path.join(jobdir, "out")
-    events = open(os.path.join(out, "events.jsonl"), "a", encoding="utf-8")
-
-    def emit(**event):
-        events.write(json.dumps(event) + "\n")
-        events.flush()
-
     if job.get("public_path"):
         sys.path.append(job["public_path"])   # public packages students may import (coursedata)
     cells = [_compile_cell(i, src) for i, src in enumerate(job["cells"])]
@@ -139,17 +263,179 @@ def main(inbox, jobdir):
     if any(task.get("probe") for task in job["tasks"]) and _PROBES is None:
         _load_probes(job.get("assets"))
     limits = job["limits"]
-    first = (0, job["tasks"][0], inbox, jobdir) if job["tasks"] else None
-    good, report, running = probe_cells(cells, limits, out, first)
-    emit(event="cells", cells=report)
+    first = (0, job["tasks"][0]) if job["tasks"] else None
+    good, report, running = probe_cells(cells, limits, out, first, channel)
+    channel.emit(event="cells", cells=report)
     for index, task in enumerate(job["tasks"]):
-        emit(event="task_start", task=index)
         if index == 0 and running is not None:   # the probe went on to run the first task
-            status, detail = _wait(running, time.monotonic() + task["timeout"])
+            status, detail = channel.serve(0, *running, time.monotonic() + task["timeout"])
         else:
-            status, detail = run_task(index, task, [cells[i] for i in good], limits, inbox, jobdir)
-        emit(event="task_end", task=index, status=status, detail=detail)
-    events.close()
+            status, detail = run_task(index, task, [cells[i] for i in good], limits, out, channel)
+        channel.forget()
+        channel.emit(event="task_end", task=index, status=status, detail=detail,
+                     stdout=_tail(os.path.join(out, "stdout-%d.txt" % index)))
+
+
+class _Channel:
+    """The job process's end of the job: events and results up, a task's arguments down, one call at a time."""
+
+    def __init__(self, up, down, tasks):
+        self.up, self.down, self.tasks = up, down, tasks
+        self.frames = []   # the running task's argument frames, zeroed before the next fork
+
+    def emit(self, **event):
+        wire.write_all(self.up, wire.frame(b"E", event))
+
+    def fds(self):
+        return (self.up, self.down)
+
+    def fetch(self, index):
+        """Ask the grader for task ``index``'s arguments: one frame per call, kept as received."""
+        count = len(self.tasks[index]["calls"])
+        wire.write_all(self.up, wire.frame(b"N", {"task": index, "frames": count}))
+        for _ in range(count):
+            prefix = wire.read_prefix(self.down)
+            if prefix is None:
+                raise wire.WireError("the worker is gone")
+            buffer = bytearray(wire.FRAME.size + prefix[1] + prefix[2])
+            buffer[:wire.FRAME.size] = wire.FRAME.pack(*prefix)
+            if len(buffer) > wire.FRAME.size:
+                wire.read_exact(self.down, len(buffer) - wire.FRAME.size, into=memoryview(buffer)[wire.FRAME.size:])
+            self.frames.append(buffer)
+
+    def forget(self):
+        for buffer in self.frames:
+            buffer[:] = bytes(len(buffer))
+        self.frames = []
+
+    def serve(self, index, pid, reader, args_fd, deadline):
+        """Serve task ``index`` running in ``pid`` until it ends or ``deadline``; (status, detail).
+
+        N and R alternate, one pair per call, in order: the first R after the
+        arguments of call k were handed over is call k's result, and call
+        k+1's arguments are handed over only after it. Frames out of that
+        order are dropped; bytes that are not frames (or over the limits) end
+        the task with status "protocol".
+        """
+        calls = [c["id"] for c in self.tasks[index]["calls"]]
+        served, expect = 0, b"N"
+        os.set_blocking(args_fd, False)
+        pidfd = _pidfd(pid)
+        status = None
+        try:
+            while status is None:
+                done, code = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    _kill_group(pid)
+                    status = _describe(code)
+                remaining = deadline - time.monotonic()
+                if status is None and remaining <= 0:
+                    _kill_and_reap(pid)
+                    return "timeout", None
+                if status is None and reader.pending:
+                    pass   # frames already read (with the probe's last message) come first
+                elif status is None and not reader.eof:
+                    waiting = [reader.fd] + ([pidfd] if pidfd is not None else [])
+                    select.select(waiting, [], [], remaining if pidfd is not None else min(remaining, 0.02))
+                elif status is None:
+                    select.select([pidfd] if pidfd is not None else [], [], [], min(remaining, 0.02))
+                try:
+                    frames = reader.poll()
+                except wire.WireError:
+                    frames = None
+                if frames is None:   # not frames at all: the channel is broken, the task ends
+                    if status is None:
+                        _kill_and_reap(pid)
+                    return "protocol", None
+                for kind, header, blob in frames:
+                    if kind == expect == b"N" and served < len(calls):
+                        if not self.frames:
+                            self.fetch(index)
+                        wire.write_all(args_fd, self.frames[served], deadline)
+                        expect = b"R"
+                    elif kind == expect == b"R":
+                        inner = wire.frame(b"R", header, blob)
+                        wire.write_all(self.up, wire.frame(b"R", {"task": index, "call": calls[served]}, inner))
+                        served += 1
+                        expect = b"N"
+                    # anything else (another kind, an N before the R, a second R) is dropped: a result is
+                    # only ever taken for the call just served, before the next call's arguments exist here
+        except TimeoutError:
+            _kill_and_reap(pid)
+            return "timeout", None
+        finally:
+            if pidfd is not None:
+                os.close(pidfd)
+            reader.close()
+            os.close(args_fd)
+        return status
+
+
+class _Frames:
+    """Frames from a task's pipe, parsed as they arrive (non-blocking), with the wire's size limits."""
+
+    def __init__(self, fd):
+        self.fd = fd
+        self.buffer = bytearray()
+        self.eof = False
+        self.pending = []   # frames read but not yet handled
+        os.set_blocking(fd, False)
+
+    def poll(self):
+        """Every complete frame readable now; WireError if the stream is not frames or breaks a limit."""
+        frames, self.pending = self.pending, []
+        while not self.eof:
+            try:
+                chunk = os.read(self.fd, 1 << 20)
+            except (BlockingIOError, InterruptedError):
+                break
+            if not chunk:
+                self.eof = True
+                break
+            self.buffer += chunk
+            if len(self.buffer) > wire.MAX_HEADER + wire.MAX_BLOB + 64:
+                raise wire.WireError("too much at once")
+        while len(self.buffer) >= wire.FRAME.size:
+            kind, header_length, blob_length = wire.FRAME.unpack(bytes(self.buffer[:wire.FRAME.size]))
+            if header_length > wire.MAX_HEADER or blob_length > wire.MAX_BLOB:
+                raise wire.WireError("a frame over the limits")
+            end = wire.FRAME.size + header_length + blob_length
+            if len(self.buffer) < end:
+                break
+            frames.append((kind, bytes(self.buffer[wire.FRAME.size:wire.FRAME.size + header_length]),
+                           bytes(self.buffer[wire.FRAME.size + header_length:end])))
+            del self.buffer[:end]
+        if self.eof and self.buffer and not frames:
+            raise wire.WireError("the stream ended inside a frame")
+        return frames
+
+    def close(self):
+        try:
+            os.close(self.fd)
+        except OSError:
+            pass
+
+
+def _pidfd(pid):
+    if hasattr(os, "pidfd_open"):
+        try:
+            return os.pidfd_open(pid)
+        except OSError:
+            return None
+    return None
+
+
+def _tail(path, limit=2000):
+    """The end of a task's printed output: only a regular file is read (a FIFO there would hang)."""
+    try:
+        handle = wire.open_regular(path)
+    except OSError:
+        return ""
+    with handle:
+        size = os.fstat(handle.fileno()).st_size
+        handle.seek(max(0, size - limit))
+        text = handle.read(limit).decode("utf-8", "replace")
+    return ("..." + text) if size > limit else text
 
 
 # ----------------------------------------------------------------------------
@@ -191,15 +477,16 @@ def _exec_cells(cells, namespace, on_start=None, on_end=None):
             on_end(index, error)
 
 
-def probe_cells(cells, limits, out, first_task=None):
-    """Find which cells run to completion. Returns (good indices, per-cell report, pid or None).
+def probe_cells(cells, limits, out, first_task=None, channel=None):
+    """Find which cells run to completion. Returns (good indices, per-cell report, running or None).
 
-    first_task: (index, task, inbox, jobdir). If every cell runs to completion
-    on the first try (the usual case), the probe process goes straight on to
-    that task's calls, in the namespace the cells just built, as a task
-    process would; its pid is returned for the caller to wait on. Otherwise
-    (a cell hung or ended the process) the cells are probed again without it,
-    and None is returned: the first task then runs like every other.
+    first_task: (index, task). If every cell runs to completion on the first
+    try (the usual case), the probe process goes straight on to that task's
+    calls, in the namespace the cells just built, as a task process would;
+    running is then (pid, its frames, its argument pipe), for the caller to
+    serve. Otherwise (a cell hung or ended the process) the cells are probed
+    again without it, and None is returned: the first task then runs like
+    every other.
     """
     report = {i: {"cell": i + 1, "status": "syntax error", "error": err} for i, code, err in cells if code is None}
     bad = {i for i, code, _ in cells if code is None}
@@ -208,36 +495,35 @@ def probe_cells(cells, limits, out, first_task=None):
     while True:
         todo = [c for c in cells if c[0] not in bad]
         read_fd, write_fd = os.pipe()
+        args_read, args_write = os.pipe()
         if then:
-            index, task, inbox, jobdir = then
+            index, task = then
             task_stdout = os.path.join(out, "stdout-%d.txt" % index)
             pid = _fork_limited(limits, task_stdout, limits["cells_seconds"] + task["timeout"])
         else:
             pid = _fork_limited(limits, os.path.join(out, "stdout-cells.txt"))
         if pid == 0:
-            os.close(read_fd)
-            pipe = os.fdopen(write_fd, "w")
+            _close(read_fd, args_write, *(channel.fds() if channel else ()))
 
             def start(i):
-                pipe.write(json.dumps(["start", i]) + "\n")
-                pipe.flush()
+                _send(write_fd, b"C", ["start", i])
 
             def end(i, error):
-                pipe.write(json.dumps(["end", i, error]) + "\n")
-                pipe.flush()
+                _send(write_fd, b"C", ["end", i, error])
 
             namespace = _fresh_namespace()
             _exec_cells(todo, namespace, start, end)
-            pipe.write(json.dumps(["done"]) + "\n")
-            pipe.close()
+            _send(write_fd, b"C", ["done"])
             if then:
                 try:
-                    _task_calls(index, task, namespace, inbox, jobdir)
+                    _task_calls(index, task, namespace, write_fd, args_read)
                 finally:
                     os._exit(0)
             os._exit(0)
         os.close(write_fd)
-        current, finished, buffer = None, False, b""
+        os.close(args_read)
+        reader = _Frames(read_fd)
+        current, finished = None, False
         ended = {}
         cell_deadline = deadline
         while not finished:
@@ -245,15 +531,13 @@ def probe_cells(cells, limits, out, first_task=None):
             ready, _, _ = select.select([read_fd], [], [], max(remaining, 0))
             if not ready:
                 break
-            chunk = os.read(read_fd, 65536)
-            if not chunk:
+            try:
+                frames = reader.poll()
+            except wire.WireError:
                 break
-            buffer += chunk
-            while b"\n" in buffer:
-                line, buffer = buffer.split(b"\n", 1)
-                try:
-                    message = json.loads(line)
-                except ValueError:
+            for position, (kind, header, _) in enumerate(frames):
+                message = _cell_message(kind, header, len(cells))
+                if message is None:
                     continue
                 if message[0] == "start":
                     current = message[1]
@@ -263,14 +547,20 @@ def probe_cells(cells, limits, out, first_task=None):
                     current, cell_deadline = None, deadline
                 elif message[0] == "done":
                     finished = True
-        os.close(read_fd)
+                    reader.pending = frames[position + 1:]   # the first task's first request may be here
+                    break
+            if reader.eof:
+                break
         now = time.monotonic()
         timed_out = not finished and now >= min(deadline, cell_deadline)
         for i, error in ended.items():
             if error:
                 report[i] = {"cell": i + 1, "status": "raised", "error": error}
         if finished and then:   # the first task is under way in this process
-            return [c[0] for c in cells if c[0] not in bad], [report[i] for i in sorted(report)], pid
+            return [c[0] for c in cells if c[0] not in bad], [report[i] for i in sorted(report)], (
+                pid, reader, args_write)
+        reader.close()
+        os.close(args_write)
         _kill_and_reap(pid)
         if then:   # the first task will run again, from the start, once the cells are sorted out
             then = None
@@ -292,6 +582,38 @@ def probe_cells(cells, limits, out, first_task=None):
             bad.update(c[0] for c in todo if c[0] not in ended)
             break
     return [c[0] for c in cells if c[0] not in bad], [report[i] for i in sorted(report)], None
+
+
+def _cell_message(kind, header, count):
+    """A probe's C frame as ["start", i] | ["end", i, error] | ["done"], or None if it is not one."""
+    if kind != b"C" or len(header) > 8192:
+        return None
+    try:
+        message = json.loads(header)
+    except (ValueError, RecursionError):
+        return None
+    if type(message) is not list or not message or message[0] not in ("start", "end", "done"):
+        return None
+    if message[0] == "done":
+        return message
+    if len(message) < 2 or type(message[1]) is not int or not 0 <= message[1] < count:
+        return None
+    if message[0] == "end":
+        error = message[2] if len(message) > 2 else None
+        return ["end", message[1], error if type(error) is str else None]
+    return message[:2]
+
+
+def _send(fd, kind, header, blob=b""):
+    wire.write_all(fd, wire.frame(kind, header, blob))
+
+
+def _close(*fds):
+    for fd in fds:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
 
 
 def _preload(modules, cells):
@@ -321,57 +643,76 @@ PRELOADABLE = {"numpy", "scipy", "tensorflow", "keras", "sklearn"}
 # ----------------------------------------------------------------------------
 # tasks
 
-def run_task(index, task, cells, limits, inbox, jobdir):
-    """Run one task's calls in a fresh limited process. Returns (status, detail)."""
-    out = os.path.join(jobdir, "out")
+def run_task(index, task, cells, limits, out, channel):
+    """Run one task's calls in a fresh limited process, serving it its calls. Returns (status, detail)."""
+    read_fd, write_fd = os.pipe()
+    args_read, args_write = os.pipe()
     pid = _fork_limited(limits, os.path.join(out, "stdout-%d.txt" % index), task["timeout"])
     if pid == 0:
         try:
-            _task_process(index, task, cells, inbox, jobdir)
+            _close(read_fd, args_write, *channel.fds())
+            _task_process(index, task, cells, write_fd, args_read)
         finally:
             os._exit(0)
-    deadline = time.monotonic() + task["timeout"]
-    status = _wait(pid, deadline)
-    return status
+    os.close(write_fd)
+    os.close(args_read)
+    return channel.serve(index, pid, _Frames(read_fd), args_write, time.monotonic() + task["timeout"])
 
 
-def _task_process(index, task, cells, inbox, jobdir):
+def _task_process(index, task, cells, results_fd, args_fd):
     namespace = _fresh_namespace()
     _exec_cells(cells, namespace)
-    _task_calls(index, task, namespace, inbox, jobdir)
+    _task_calls(index, task, namespace, results_fd, args_fd)
 
 
-def _task_calls(index, task, namespace, inbox, jobdir):
-    """Call the task's function, from ``namespace``, on each of its calls; one JSON line per result."""
-    out = os.path.join(jobdir, "out")
-    results = open(os.path.join(out, "results-%d.jsonl" % index), "w", encoding="utf-8")
+def _task_calls(index, task, namespace, results_fd, args_fd):
+    """Call the task's function, from ``namespace``, on each of its calls: ask (N), get (A), answer (R)."""
     function = namespace.get(task["function"])
     if callable(function) and task.get("probe"):
         function = _probe(task["probe"], function)
     for call in task["calls"]:
+        _send(results_fd, b"N", b"")
+        got = wire.read_frame(args_fd)
+        if got is None or got[0] != b"A":
+            return
+        given = wire.parse_header(got[1])
+        blobs = wire.Blobs(given.get("blobs", []), got[2])
         record = {"id": call["id"]}
+        encoder = wire.Encoder()
         if not callable(function):
             record["result"] = {"t": "missing"}
         else:
-            indir = os.path.join(inbox, "in")
-            args = [wire.decode(a, indir, allow_rng=True) for a in call["args"]]
-            kwargs = {k: wire.decode(v, indir, allow_rng=True) for k, v in call["kwargs"].items()}
-            encoder = wire.Encoder(out, "t%d-%s" % (index, call["id"]))
+            args = [wire.decode(a, blobs, allow_rng=True) for a in given["args"]]
+            kwargs = {k: wire.decode(v, blobs, allow_rng=True) for k, v in given["kwargs"].items()}
             started = time.perf_counter()
             try:
                 value = function(*args, **kwargs)
                 record["result"] = encoder.encode(value)
             except BaseException as exc:  # noqa: BLE001 - student code may raise anything
-                record["result"] = {
-                    "t": "raised", "type": type(exc).__name__, "message": _short(exc),
-                    "is_value_error": isinstance(exc, ValueError),
-                    "where": _where(exc),
-                }
+                record["result"] = _raised(exc)
             record["seconds"] = time.perf_counter() - started
-            record["args_after"] = [encoder.encode(a) if isinstance(a, np.ndarray) else None for a in args]
-        results.write(json.dumps(record) + "\n")
-        results.flush()
-    results.close()
+            record["args_after"] = [encoder.encode(a) if type(a) is np.ndarray else None for a in args]
+        try:
+            header = json.dumps(encoder.header(**record)).encode()
+        except BaseException:  # noqa: BLE001 - a value json cannot write (too deep for it)
+            encoder = wire.Encoder()
+            header = json.dumps(encoder.header(id=call["id"], result={
+                "t": "unsupported", "type": "a value too deeply nested to send"})).encode()
+        _send(results_fd, b"R", header, encoder.blob())
+
+
+def _raised(exc):
+    """What the grader learns of an exception: its type, message (short, plain str), kind and place."""
+    try:
+        message = _short(exc)
+    except BaseException:  # noqa: BLE001 - a hostile __str__
+        message = "(a message that could not be read)"
+    try:
+        where = _where(exc)
+    except BaseException:  # noqa: BLE001
+        where = None
+    return {"t": "raised", "type": str.__str__(type(exc).__name__)[:100], "message": message,
+            "is_value_error": isinstance(exc, ValueError), "where": where}
 
 
 _PROBES = None
@@ -398,7 +739,10 @@ def _probe(name, function):
 
 
 def _short(exc, limit=300):
-    text = str(exc)
+    try:
+        text = str.__str__(str(exc))   # a plain str, whatever __str__ returned
+    except BaseException:  # noqa: BLE001 - a hostile __str__
+        return "(a message that could not be read)"
     return text if len(text) <= limit else text[:limit] + "..."
 
 
@@ -431,13 +775,23 @@ def _fork_limited(limits, stdout_path, cpu_seconds=None):
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)
-        log = os.open(stdout_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        log = _open_log(stdout_path)
         os.dup2(log, 1)
         os.dup2(log, 2)
         signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
     except BaseException:  # noqa: BLE001
         os._exit(70)
     return 0
+
+
+def _open_log(path):
+    """A fresh regular file at ``path`` for printed output, whatever an earlier process left there
+    (a FIFO would block the open, a symlink would redirect it); /dev/null if none can be made."""
+    wire.remove_tree(path)
+    try:
+        return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | os.O_NOFOLLOW, 0o600)
+    except OSError:
+        return os.open(os.devnull, os.O_WRONLY)
 
 
 def _wait(pid, deadline):
