@@ -37,6 +37,7 @@ _LOST = {
     "exited": "ended the Python process (exit code {detail}): do not call os._exit() or exit() in a task",
     "ok": "ended the Python process before returning: do not call os._exit() in a task",
     "lost": "ended the grading process; the task cannot be graded",
+    "protocol": "wrote into the grader's result channel itself; the task cannot be graded",
 }
 
 

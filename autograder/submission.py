@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import re
 from dataclasses import dataclass, field
 
@@ -45,8 +46,14 @@ def load(path: str) -> Submission:
         raise SubmissionError("%s is %.0f MB; a submission must be under %d MB (did you save outputs "
                               "with large images? Clear all outputs and save again)"
                               % (path, size / 1e6, MAX_BYTES >> 20))
-    with open(path, "rb") as handle:
-        data = handle.read()
+    try:   # O_NONBLOCK and a regular-file check: a FIFO named like a notebook must not hang a batch
+        handle = os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb")
+    except OSError as exc:
+        raise SubmissionError("%s cannot be read (%s)" % (path, exc.strerror)) from None
+    with handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise SubmissionError("%s is not a regular file" % path)
+        data = handle.read(MAX_BYTES + 1)
     if b"\x00" in data:
         raise SubmissionError("%s is a binary file, not a notebook or Python source" % path)
     try:

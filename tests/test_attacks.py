@@ -55,23 +55,27 @@ def test_hidden_feedback_gives_the_exception_type_not_its_message():
 
 def test_a_batch_of_hostile_results_leaves_its_neighbour_untouched(tmp_path):
     """Hostile submissions and a correct one in one batch: every export is written, the correct one scores full."""
-    from autograder import batch, exercises, exports, grading
-    from tests.attacks.harness import HERE, LIMITS
+    import os
     import shutil
+    from autograder import batch, exercises, exports
+    from tests.attacks.harness import HERE, LIMITS
     names = ["deep_result", "forged_events", "lying_integer", "str_slice", "rewrite_results", "fifo_files",
-             "deep_directories", "ansi_message"]
+             "deep_directories", "ansi_message", "many_references", "leak_hidden_args"]
     folder = tmp_path / "submissions"
     folder.mkdir()
     for name in names:
         source = (HERE / (name + ".py")).read_text().replace("{MARKER}", "cnn-attack-batch")
         (folder / (name + ".py")).write_text(source)
     shutil.copy(HERE.parent / "corpus" / "ex1" / "correct_vectorised.py", folder / "zz_correct.py")
+    (folder / "fifo_student" / "ex1").mkdir(parents=True)   # a FIFO where a notebook should be
+    os.mkfifo(folder / "fifo_student" / "ex1" / "ex1.ipynb")
     entries = batch.find_submissions(str(folder), ["ex1"])
     graded = batch.grade_all(entries, exercises.load, seed=3, per_student=True, jobs=2, limits=LIMITS,
                              isolate=True)
     by_student = {g.entry.student: g for g in graded}
     correct = by_student["zz_correct"].result
     assert correct is not None and correct.score == correct.max_score
+    assert by_student["fifo_student"].result is None and "not a regular file" in by_student["fifo_student"].error
     for name in names:
         assert by_student[name].result is not None, by_student[name].error
         assert by_student[name].result.tasks[0].score == 0, name
@@ -81,5 +85,5 @@ def test_a_batch_of_hostile_results_leaves_its_neighbour_untouched(tmp_path):
     exports.write_markdown(graded, str(tmp_path / "summary.md"))
     exports.write_gradescope(graded, str(out))
     exports.write_html(graded, str(tmp_path / "html"))
-    assert sorted(p.name for p in out.iterdir()) == sorted(names + ["zz_correct"])
+    assert sorted(p.name for p in out.iterdir()) == sorted(names + ["zz_correct", "fifo_student"])
     assert "zz_correct,ex1" in (tmp_path / "grades.csv").read_text()
