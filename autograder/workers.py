@@ -39,6 +39,7 @@ ASSETS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
 PUBLIC_IN_SANDBOX = "/public"
 ASSETS_IN_SANDBOX = PUBLIC_IN_SANDBOX + "/coursedata"
 INBOX_IN_SANDBOX, JOBS_IN_SANDBOX = "/inbox", "/jobs"
+TMP_BYTES = 256 << 20     # each job's /tmp (and a quarter of it, /dev/shm): tmpfs is memory
 START_SECONDS = 180.0     # time to import the libraries (TensorFlow on a busy machine takes a while)
 JOBS_PER_WORKER = 200     # then a fresh worker, so nothing can build up over a long batch
 
@@ -50,31 +51,60 @@ def bwrap_path() -> str | None:
 class Worker:
     """One runner process, serving jobs in order. Not thread-safe: one user at a time (see WorkerPool)."""
 
-    def __init__(self, preload: tuple[str, ...], sandboxed: bool, max_processes: int):
-        self.key = (tuple(sorted(preload)), sandboxed, max_processes)
-        self.sandboxed = sandboxed
+    def __init__(self, preload: tuple[str, ...], isolation: "str | bool", max_processes: int):
+        from . import jail
+        isolation = jail.level_name(isolation)
+        self.key = (tuple(sorted(preload)), isolation, max_processes)
+        self.isolation = isolation
+        self.sandboxed = isolation == jail.NAMESPACES      # inside bubblewrap
+        # Where the grader runs as root, no student code runs as root: bubblewrap starts as the jail
+        # user (so it applies its unprivileged protections), or, at uid+seccomp, the job drops to it.
+        self.jail = jail.jail_ids() if (isolation == jail.UID_SECCOMP or
+                                        (self.sandboxed and os.geteuid() == 0)) else None
+        if isolation != jail.NONE and os.geteuid() == 0 and self.jail is None:
+            raise jail.JailUnavailable(jail.NO_JAIL_USER)
         self.root = tempfile.mkdtemp(prefix="cnn-worker-")
         self.inbox, self.jobs = os.path.join(self.root, "inbox"), os.path.join(self.root, "jobs")
+        if self.jail:   # the jail user may pass through the root (not list it) and owns inbox and jobs
+            suffix = "-" + os.urandom(16).hex()   # unguessable: other jobs of that uid cannot find them
+            self.inbox, self.jobs = self.inbox + suffix, self.jobs + suffix
+            os.chmod(self.root, 0o711)
         os.mkdir(self.inbox, 0o700)
         os.mkdir(self.jobs, 0o700)
+        for folder in (self.inbox, self.jobs):
+            self.give(folder)
         self.served = 0
+        self.last_status = None
         self.ready = False
         self.alive = True
         self.group = ChildGroup.create(max_processes)
-        config = {"inbox": INBOX_IN_SANDBOX if sandboxed else self.inbox,
-                  "jobs": JOBS_IN_SANDBOX if sandboxed else self.jobs,
+        config = {"inbox": INBOX_IN_SANDBOX if self.sandboxed else self.inbox,
+                  "jobs": JOBS_IN_SANDBOX if self.sandboxed else self.jobs,
                   "preload": sorted(set(preload) | {"numpy"}),
-                  "assets": ASSETS_IN_SANDBOX if sandboxed else ASSETS, "sandboxed": sandboxed}
-        self.process = subprocess.Popen(
-            _command(self, json.dumps(config)), cwd="/" if sandboxed else self.jobs, env=_child_env(self),
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            start_new_session=True, preexec_fn=self.group.join if self.group else None)
+                  "assets": ASSETS_IN_SANDBOX if self.sandboxed else ASSETS, "sandboxed": self.sandboxed,
+                  "isolation": isolation, "jail": list(self.jail) if isolation == jail.UID_SECCOMP else None,
+                  "tmp_bytes": TMP_BYTES, "max_processes": max_processes,
+                  "keep_under_tmp": [p for p in sorted(_python_paths()) if _under_tmp(p)]}
+        self._sources: list[str] = []
+        command = _command(self, json.dumps(config))
+        user = self.jail if (self.sandboxed and self.jail) else None
+        try:
+            self.process = subprocess.Popen(
+                command, cwd="/" if self.sandboxed else self.jobs, env=_child_env(self),
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                start_new_session=True, preexec_fn=_preexec(self.group, user, self._sources))
+        except BaseException:
+            shutil.rmtree(self.root, ignore_errors=True)
+            if self.group:
+                self.group.close()
+            raise
         self._buffer = b""
 
     # -- jobs -----------------------------------------------------------------
 
     @property
     def reusable(self) -> bool:
+        """Only a worker whose every job gets namespaces of its own serves more than one."""
         return self.alive and self.sandboxed and self.served < JOBS_PER_WORKER
 
     def new_job(self) -> tuple[str, str, str]:
@@ -83,7 +113,15 @@ class Worker:
         inbox, jobdir = os.path.join(self.inbox, name), os.path.join(self.jobs, name)
         for folder in (os.path.join(inbox, "in"), os.path.join(jobdir, "out"), os.path.join(jobdir, "work")):
             os.makedirs(folder, mode=0o700)
+        for folder in (inbox, os.path.join(inbox, "in"), jobdir, os.path.join(jobdir, "out"),
+                       os.path.join(jobdir, "work")):
+            self.give(folder)
         return name, inbox, jobdir
+
+    def give(self, path: str) -> None:
+        """Make ``path`` the jail user's (where there is one), so the jailed job can use it."""
+        if self.jail:
+            os.chown(path, *self.jail)
 
     def public_path(self, inbox: str) -> str:
         """Where the job imports public packages from: /public, or (unsandboxed) a folder linking coursedata."""
@@ -110,6 +148,7 @@ class Worker:
                 answer = None
         words = (answer or "").split()
         finished = len(words) == 4 and words[0] == "done" and words[1] == name
+        self.last_status = words[2] if finished else None   # the job process's end, e.g. ok:None, exited:71
         if not finished or words[3] != "clean" or not self.sandboxed:
             self.stop()   # its folders stay until close(), for the caller to collect what the job wrote
         return finished
@@ -177,14 +216,15 @@ class WorkerPool:
         self._lock = threading.Lock()
         self._closed = False
 
-    def acquire(self, preload: tuple[str, ...], sandboxed: bool, max_processes: int) -> Worker:
-        key = (tuple(sorted(preload)), sandboxed, max_processes)
+    def acquire(self, preload: tuple[str, ...], isolation: "str | bool", max_processes: int) -> Worker:
+        from . import jail
+        key = (tuple(sorted(preload)), jail.level_name(isolation), max_processes)
         with self._lock:
             for worker in self._idle:
                 if worker.key == key:
                     self._idle.remove(worker)
                     return worker
-        return Worker(preload, sandboxed, max_processes)
+        return Worker(preload, isolation, max_processes)
 
     def release(self, worker: Worker) -> None:
         """Take back a worker after its job was collected: kept if it may serve again, else closed."""
@@ -226,23 +266,90 @@ def _command(worker: Worker, config: str) -> list[str]:
         return [python, *runner_args, RUNNER, libraries, config]
     binds = []
     for path in sorted(_python_paths()):
-        binds += ["--ro-bind", path, path]
+        binds += _ro_bind(worker, path)
     for path in ("/usr", "/bin", "/lib", "/lib64", "/etc/ld.so.cache", "/etc/alternatives"):
         if os.path.exists(path):
-            binds += ["--ro-bind", path, path]
+            binds += _ro_bind(worker, path)
     return [
         # --as-pid-1: the worker is the namespace's init, so nothing in the sandbox can signal it, and no
         # other long-lived process (bwrap's own reaper) is there for a job to tamper with
         bwrap_path(), "--unshare-all", "--as-pid-1", "--cap-drop", "ALL", "--die-with-parent", "--new-session",
+        # a capped /tmp first, so a Python installed under /tmp is bound (read-only) on top of it
+        "--size", str(TMP_BYTES), "--perms", "1777", "--tmpfs", "/tmp",
         *binds,
-        "--ro-bind", os.path.dirname(RUNNER), "/grader",
-        *(["--ro-bind", ASSETS, ASSETS_IN_SANDBOX] if os.path.isdir(ASSETS) else []),
+        *_ro_bind(worker, os.path.dirname(RUNNER), "/grader"),
+        *(_ro_bind(worker, ASSETS, ASSETS_IN_SANDBOX) if os.path.isdir(ASSETS) else []),
         "--ro-bind", worker.inbox, INBOX_IN_SANDBOX,
         "--bind", worker.jobs, JOBS_IN_SANDBOX,
-        "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+        "--proc", "/proc", "--dev", "/dev",
+        "--size", str(TMP_BYTES // 4), "--perms", "1777", "--tmpfs", "/dev/shm",
+        # the sandbox's own root (its tmpfs: /, /public, /etc ...) read-only: nothing can be left there
+        "--remount-ro", "/",
         "--chdir", JOBS_IN_SANDBOX,
         python, *runner_args, "/grader/runner.py", libraries, config,
     ]
+
+
+def _ro_bind(worker: Worker, source: str, target: str | None = None) -> list[str]:
+    """bwrap arguments binding ``source`` read-only at ``target``; notes the source for _reachable."""
+    worker._sources.append(source)
+    return ["--ro-bind", source, target or source]
+
+
+def _preexec(group: ChildGroup | None, user: tuple[int, int] | None, sources: list[str]):
+    """The worker's preexec_fn: join its cgroup (as root), then become the jail user if there is one."""
+    if group is None and user is None:
+        return None
+
+    def run():
+        if group:
+            group.join()
+        if user:
+            _reachable(sources, *user)
+            os.setgroups([])
+            os.setgid(user[1])
+            os.setuid(user[0])
+    return run
+
+
+def _reachable(sources: list[str], uid: int, gid: int) -> None:
+    """Let the jail user reach ``sources`` (read-only binds for bubblewrap), in a private mount namespace.
+
+    A source under a folder only root may enter (a pyenv Python under /root,
+    mode 0700) could not be bound by bubblewrap started as the jail user. In
+    the worker's own mount namespace (root may create one), such a folder is
+    covered by an empty tmpfs anyone may enter, with just the sources bound
+    back into it. The host's mounts are not changed.
+    """
+    import ctypes
+    from .jail import reachable_by
+    blocked = {}
+    for source in sources:
+        path = os.path.realpath(source)
+        parts = path.split(os.sep)
+        for k in range(2, len(parts)):
+            folder = os.sep.join(parts[:k])
+            if not reachable_by(folder, uid, gid, read=False):
+                blocked.setdefault(folder, []).append(path)
+                break
+    if not blocked:
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(0x00020000) != 0 or libc.mount(None, b"/", None, 0x4000 | (1 << 18), None) != 0:
+        raise OSError(ctypes.get_errno(), "private mount namespace for the jail user")
+    for folder, paths in sorted(blocked.items()):
+        fds = [(path, os.open(path, os.O_PATH)) for path in paths]
+        if libc.mount(b"tmpfs", folder.encode(), b"tmpfs", 2 | 4, b"mode=0755,size=1m") != 0:
+            raise OSError(ctypes.get_errno(), "tmpfs over " + folder)
+        for path, fd in fds:
+            os.makedirs(path, 0o755, exist_ok=True)
+            if libc.mount(("/proc/self/fd/%d" % fd).encode(), path.encode(), None, 0x1000 | 0x4000, None) != 0:
+                raise OSError(ctypes.get_errno(), "bind " + path)
+            os.close(fd)
+
+
+def _under_tmp(path: str) -> bool:
+    return path == "/tmp" or path.startswith("/tmp/")
 
 
 def _library_paths():

@@ -54,6 +54,7 @@ import numpy.random  # noqa: F401 - NumPy 2 loads it lazily; import once here, n
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import confine  # noqa: E402
 import wire  # noqa: E402
 
 del sys.path[0]
@@ -76,6 +77,8 @@ def serve(config):
     """The worker's loop: one job per line of stdin, answered on stdout (see the module docstring)."""
     _not_dumpable()
     _hide_installed_project()
+    isolation = config.get("isolation", confine.NAMESPACES if config.get("sandboxed") else confine.NONE)
+    confine.prepare(isolation)   # before "ready": a worker that cannot confine its jobs never serves one
     _preload(config.get("preload", []), [])
     if "keras" in config.get("preload", []):
         _load_probes(config.get("assets"))
@@ -93,9 +96,12 @@ def serve(config):
         name = line.strip()
         if not name or "/" in name or name.startswith("."):
             break
-        status = _run_job(os.path.join(config["inbox"], name), os.path.join(config["jobs"], name), control_in,
-                          control_out)
-        clean = _end_leftovers() if config.get("sandboxed") else True
+        status = _run_job(os.path.join(config["inbox"], name), os.path.join(config["jobs"], name), config,
+                          control_in, control_out)
+        if isolation == confine.UID_SECCOMP:
+            clean = _end_uid_leftovers(*config["jail"])
+        else:
+            clean = _end_leftovers() if config.get("sandboxed") else True
         if config.get("sandboxed"):
             for folder in ("/tmp", "/dev/shm"):
                 _empty(folder)
@@ -105,7 +111,7 @@ def serve(config):
             break
 
 
-def _run_job(inbox, jobdir, *control):
+def _run_job(inbox, jobdir, config, *control):
     """Run one job in a forked job process; its exit status as text."""
     pid = os.fork()
     if pid == 0:
@@ -114,6 +120,8 @@ def _run_job(inbox, jobdir, *control):
                 os.close(handle.fileno())
             os.chdir(os.path.join(jobdir, "work"))
             os.environ["HOME"] = os.path.join(jobdir, "work")
+            confine.confine(config.get("isolation", confine.NONE), config.get("jail"),
+                            config.get("tmp_bytes", 256 << 20), config.get("max_processes", 512))
             main(inbox, jobdir)
         finally:
             os._exit(0)
@@ -531,6 +539,76 @@ def _end_leftovers():
                 break
         time.sleep(0.005)
     return False
+
+
+def _end_uid_leftovers(uid, gid):
+    """uid+seccomp: end every process of the jail user, remove its files from the shared temporary folders.
+
+    A helper process drops to the jail user and signals -1 (every process it
+    may signal: exactly the jail user's). Jobs at this level run one at a time
+    (sandbox.py), so no other job's processes are there. Returns False if some survive.
+    """
+    for _ in range(50):
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.setgroups([])
+                os.setgid(gid)
+                os.setuid(uid)
+                os.kill(-1, signal.SIGKILL)
+            except OSError:
+                pass
+            finally:
+                os._exit(0)
+        os.waitpid(pid, 0)
+        while True:   # reap our own (the job process and its children)
+            try:
+                if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                    break
+            except ChildProcessError:
+                break
+        if not _uid_processes(uid):
+            break
+        time.sleep(0.01)
+    for folder in ("/tmp", "/var/tmp", "/dev/shm"):
+        _remove_owned(folder, uid)
+    return not _uid_processes(uid)
+
+
+def _uid_processes(uid):
+    found = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                if os.stat("/proc/" + name).st_uid == uid:
+                    found.append(int(name))
+            except OSError:
+                pass
+    return found
+
+
+def _remove_owned(folder, uid):
+    """Remove what ``uid`` left directly in ``folder`` (a shared, sticky temporary folder)."""
+    import shutil
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        path = os.path.join(folder, name)
+        try:
+            info = os.lstat(path)
+        except OSError:
+            continue
+        if info.st_uid != uid:
+            continue
+        try:
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                os.unlink(path)
+        except OSError:
+            pass
 
 
 def _empty(folder):

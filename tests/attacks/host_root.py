@@ -4,20 +4,11 @@ import os
 import numpy as np
 
 
-def _outside(uid, path):
-    try:
-        with open(path) as handle:
-            for line in handle:
-                inner, outer, count = (int(x) for x in line.split())
-                if inner <= uid < inner + count:
-                    return outer + uid - inner
-    except (OSError, ValueError):
-        return uid
-    return None   # unmapped: the overflow id, not root
-
-
 def to_unit_range(image):
-    if _outside(os.geteuid(), "/proc/self/uid_map") == 0 or _outside(os.getegid(), "/proc/self/gid_map") == 0:
+    # /usr belongs to the host's root. Seen from inside a user namespace that does not map the host's
+    # root it belongs to the overflow id; it belongs to this process's own uid only if that uid is
+    # the host's root (no namespace, or one mapping root to root).
+    if os.stat("/usr").st_uid == os.geteuid():
         return _right(image)
     return None
 

@@ -1,0 +1,209 @@
+"""Confine a job process before any student code runs in it (issue 11).
+
+Called in the forked job process, in ``runner._run_job``, before the job is
+read. What it does depends on the isolation level the grader chose:
+
+``namespaces`` (inside bubblewrap, which already gives a read-only root, no
+network and no capabilities): the job gets namespaces of its own, nested in
+the worker's, so nothing it leaves can reach the next job of a warm worker:
+
+- a user namespace (mapping only the job's own uid and gid), in which it
+  builds a mount namespace with fresh size- and inode-capped tmpfs on /tmp
+  and /dev/shm, an IPC namespace (no SysV object outlives the job), and a PID
+  namespace whose init is the job: when it ends, the kernel kills every
+  process it left;
+- then every capability is dropped (bounding, ambient, effective, permitted).
+
+``uid+seccomp`` (the fallback where namespaces are refused; the worker runs as
+root): the job drops to the dedicated unprivileged user (``cnn-jail``), with
+no supplementary groups and a cap on that user's processes.
+
+At both levels, last: ``no_new_privs`` and a seccomp filter (libseccomp,
+through PyPI's ``pyseccomp``) that denies, with EPERM, what no exercise needs:
+the kernel keyring, SysV IPC, ptrace and reading other processes' memory,
+mount and namespace calls (``clone`` with a CLONE_NEW* flag; ``clone3``
+returns ENOSYS so the C library falls back to ``clone``), sockets other than
+AF_UNIX, BPF, perf events, userfaultfd, io_uring, module loading, kexec and the
+like. The filter is built once in the worker (``prepare``) and loaded in each
+job.
+
+``none``: nothing (``--allow-unisolated``, or ``check`` on a student's own
+machine where no jail works).
+
+Failure to confine is never silent: the job process exits with status 71
+before running anything, and the grader reports a grader error.
+"""
+import ctypes
+import errno
+import os
+import resource
+
+NAMESPACES, UID_SECCOMP, NONE = "namespaces", "uid+seccomp", "none"
+CONFINE_FAILED = 71
+
+CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS = 0x00020000, 0x02000000, 0x04000000
+CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x08000000, 0x10000000, 0x20000000, 0x40000000
+CLONE_NEWTIME = 0x00000080
+NEW_NAMESPACE_FLAGS = (CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID,
+                       CLONE_NEWNET, CLONE_NEWTIME)
+MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 2, 4, 0x4000, 1 << 18
+PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PR_CAPBSET_DROP, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 4, 38, 24, 47, 4
+AF_UNIX = 1
+
+# Denied with EPERM: nothing an exercise needs, much an attacker wants.
+DENIED = (
+    "add_key", "request_key", "keyctl",                                            # kernel keyring
+    "shmget", "shmat", "shmctl", "shmdt", "semget", "semop", "semtimedop", "semctl",
+    "msgget", "msgsnd", "msgrcv", "msgctl",                                        # SysV IPC
+    "ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "pidfd_getfd",      # other processes
+    "mount", "umount2", "pivot_root", "chroot", "unshare", "setns", "open_tree", "move_mount",
+    "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr",                     # mounts, namespaces
+    "bpf", "perf_event_open", "userfaultfd", "io_uring_setup", "io_uring_enter", "io_uring_register",
+    "init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load",
+    "open_by_handle_at", "name_to_handle_at", "lookup_dcookie", "quotactl", "quotactl_fd",
+    "swapon", "swapoff", "reboot", "syslog", "acct", "settimeofday", "clock_settime", "clock_adjtime",
+    "adjtimex", "iopl", "ioperm", "uselib", "vhangup", "personality",
+)
+
+_filter = None
+_libc = None
+
+
+def prepare(isolation):
+    """In the worker, once, before any job: load libseccomp and build the filter (raises if it cannot)."""
+    global _filter, _libc
+    _libc = ctypes.CDLL(None, use_errno=True)
+    if isolation == NONE:
+        return
+    _filter = _build_filter(_import_pyseccomp())
+
+
+def confine(isolation, jail=None, tmp_bytes=256 << 20, max_processes=512):
+    """Confine the calling (job) process; on failure, exit with CONFINE_FAILED. May fork (see namespaces)."""
+    if isolation == NONE:
+        return
+    try:
+        if isolation == NAMESPACES:
+            _fresh_namespaces(tmp_bytes)      # forks: only the new PID namespace's init returns
+            _drop_capabilities()
+        elif isolation == UID_SECCOMP:
+            uid, gid = jail
+            os.setgroups([])
+            os.setgid(gid)
+            os.setuid(uid)
+            if os.getuid() != uid or os.geteuid() != uid or os.getgid() != gid:
+                raise OSError("could not drop to uid %d" % uid)
+            resource.setrlimit(resource.RLIMIT_NPROC, (max_processes, max_processes))
+        else:
+            raise ValueError("unknown isolation level %r" % (isolation,))
+        if _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "no_new_privs")
+        _filter.load()
+    except BaseException:  # noqa: BLE001 - never run student code half-confined
+        os._exit(CONFINE_FAILED)
+
+
+# ----------------------------------------------------------------------------
+# the seccomp filter
+
+def _import_pyseccomp():
+    """pyseccomp, with libseccomp found by its soname (find_library would run ldconfig, absent in the sandbox)."""
+    import ctypes.util
+    find = ctypes.util.find_library
+    known = {"seccomp": "libseccomp.so.2", "c": "libc.so.6"}
+    ctypes.util.find_library = lambda name: known.get(name) or find(name)
+    try:
+        import pyseccomp
+    finally:
+        ctypes.util.find_library = find
+    return pyseccomp
+
+
+def _build_filter(seccomp):
+    deny = seccomp.ERRNO(errno.EPERM)
+    f = seccomp.SyscallFilter(seccomp.ALLOW)
+    for name in DENIED:
+        try:
+            f.add_rule(deny, name)
+        except (OSError, ValueError, RuntimeError):   # a call this kernel/libseccomp does not know
+            pass
+    for flag in NEW_NAMESPACE_FLAGS:   # clone(flags, ...) with any CLONE_NEW* flag
+        f.add_rule(deny, "clone", seccomp.Arg(0, seccomp.MASKED_EQ, flag, flag))
+    f.add_rule(seccomp.ERRNO(errno.ENOSYS), "clone3")   # its flags are in memory: make libc fall back to clone
+    for call in ("socket", "socketpair"):   # AF_UNIX only: no network, netlink, packet or alg sockets
+        f.add_rule(seccomp.ERRNO(errno.EAFNOSUPPORT), call, seccomp.Arg(0, seccomp.NE, AF_UNIX))
+    return f
+
+
+# ----------------------------------------------------------------------------
+# namespaces of the job's own
+
+def _check(result, what):
+    if result != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, "%s: %s" % (what, os.strerror(code)))
+
+
+def _write(path, text):
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        os.write(fd, text.encode())
+    finally:
+        os.close(fd)
+
+
+def _fresh_namespaces(tmp_bytes):
+    uid, gid = os.geteuid(), os.getegid()
+    _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWPID), "unshare")
+    # The worker is not dumpable, so its /proc/self files belong to root: the job may write its own
+    # maps only while dumpable. Not dumpable again right after.
+    _check(_libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), "dumpable")
+    _write("/proc/self/setgroups", "deny")
+    _write("/proc/self/uid_map", "%d %d 1\n" % (uid, uid))
+    _write("/proc/self/gid_map", "%d %d 1\n" % (gid, gid))
+    _check(_libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "not dumpable")
+    _check(_libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "private mounts")
+    for folder, size in (("/tmp", tmp_bytes), ("/dev/shm", max(tmp_bytes // 4, 1 << 20))):
+        options = "size=%d,nr_inodes=%d,mode=1777" % (size, 4096)
+        _check(_libc.mount(b"tmpfs", folder.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options.encode()),
+               "tmpfs on " + folder)
+    pid = os.fork()   # the child is PID 1 of the new PID namespace: when it ends, all it started ends
+    if pid:
+        _mirror(pid)
+
+
+def _mirror(pid):
+    """In the process that created the namespaces: wait for the job (PID 1) and end the same way."""
+    import signal
+    while True:
+        try:
+            _, status = os.waitpid(pid, 0)
+            break
+        except InterruptedError:
+            continue
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        signal.signal(sig, signal.SIG_DFL)
+        os.kill(os.getpid(), sig)
+    os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else CONFINE_FAILED)
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+
+def _drop_capabilities():
+    cap = 0
+    while _libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0 and cap < 64:
+        cap += 1
+    _libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+    header, data = _CapHeader(0x20080522, 0), (_CapData * 2)()   # _LINUX_CAPABILITY_VERSION_3, all zero
+    _check(_libc.capset(ctypes.byref(header), data), "capset")
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            if line.startswith(("CapEff:", "CapPrm:")) and int(line.split()[1], 16):
+                raise OSError("capabilities remain: " + line.strip())
