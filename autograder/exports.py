@@ -25,12 +25,13 @@ def write_csv(graded: list[Graded], path: str) -> None:
     columns = _task_columns(graded)
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["student", "exercise", *columns, "total", "max_score", "error"])
+        writer.writerow(["student", "exercise", *columns, "total", "max_score", "error", "isolation"])
         for g in graded:
             scores = {t.name: t.score for t in g.result.tasks} if g.result else {}
             max_score = g.result.max_score if g.result else ""
+            total = g.result.score if g.result else ("" if g.grader_error else 0)   # a grader error is no score
             writer.writerow([g.entry.student, g.entry.exercise, *[scores.get(c, "") for c in columns],
-                             g.result.score if g.result else 0, max_score, g.error])
+                             total, max_score, g.error, g.result.isolation if g.result else ""])
 
 
 def write_junit(graded: list[Graded], path: str) -> None:
@@ -67,6 +68,8 @@ def write_gradescope(graded: list[Graded], folder: str) -> None:
         with open(os.path.join(target, "results.json"), "w", encoding="utf-8") as handle:
             if g.result:
                 handle.write(report.as_gradescope(g.result))
+            elif g.grader_error:   # Gradescope needs a file; no score in it
+                handle.write('{"output": %s, "tests": []}' % _json_string(g.error))
             else:
                 handle.write('{"score": 0, "output": %s, "tests": []}' % _json_string(g.error))
 
@@ -80,7 +83,8 @@ def write_markdown(graded: list[Graded], path: str) -> None:
             lines.append("| %s | %s | %s/%s | %s |" % (g.entry.student, g.entry.exercise, g.result.score,
                                                       g.result.max_score, missed))
         else:
-            lines.append("| %s | %s | unreadable | %s |" % (g.entry.student, g.entry.exercise,
+            lines.append("| %s | %s | %s | %s |" % (g.entry.student, g.entry.exercise,
+                                                    "grader error" if g.grader_error else "unreadable",
                                                            g.error.replace("|", "/")[:120]))
     with open(path, "w", encoding="utf-8") as handle:
         handle.write("\n".join(lines) + "\n")

@@ -46,7 +46,7 @@ CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x08000000, 0x10000000
 CLONE_NEWTIME = 0x00000080
 NEW_NAMESPACE_FLAGS = (CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID,
                        CLONE_NEWNET, CLONE_NEWTIME)
-MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 2, 4, 0x4000, 1 << 18
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 32, 0x1000, 0x4000, 1 << 18
 PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PR_CAPBSET_DROP, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 4, 38, 24, 47, 4
 AF_UNIX = 1
 
@@ -78,13 +78,13 @@ def prepare(isolation):
     _filter = _build_filter(_import_pyseccomp())
 
 
-def confine(isolation, jail=None, tmp_bytes=256 << 20, max_processes=512):
+def confine(isolation, jail=None, tmp_bytes=256 << 20, max_processes=512, keep_under_tmp=()):
     """Confine the calling (job) process; on failure, exit with CONFINE_FAILED. May fork (see namespaces)."""
     if isolation == NONE:
         return
     try:
         if isolation == NAMESPACES:
-            _fresh_namespaces(tmp_bytes)      # forks: only the new PID namespace's init returns
+            _fresh_namespaces(tmp_bytes, keep_under_tmp)   # forks: only the new PID namespace's init returns
             _drop_capabilities()
         elif isolation == UID_SECCOMP:
             uid, gid = jail
@@ -152,7 +152,7 @@ def _write(path, text):
         os.close(fd)
 
 
-def _fresh_namespaces(tmp_bytes):
+def _fresh_namespaces(tmp_bytes, keep_under_tmp=()):
     uid, gid = os.geteuid(), os.getegid()
     _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWPID), "unshare")
     # The worker is not dumpable, so its /proc/self files belong to root: the job may write its own
@@ -163,10 +163,20 @@ def _fresh_namespaces(tmp_bytes):
     _write("/proc/self/gid_map", "%d %d 1\n" % (gid, gid))
     _check(_libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "not dumpable")
     _check(_libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "private mounts")
+    # A Python installed under /tmp (a virtualenv there) is bound read-only by bubblewrap: keep it
+    # visible through the fresh /tmp, bound again (read-only: the lock from bubblewrap's mount stays).
+    kept = [(path, os.open(path, os.O_PATH | os.O_CLOEXEC)) for path in keep_under_tmp]
     for folder, size in (("/tmp", tmp_bytes), ("/dev/shm", max(tmp_bytes // 4, 1 << 20))):
         options = "size=%d,nr_inodes=%d,mode=1777" % (size, 4096)
         _check(_libc.mount(b"tmpfs", folder.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options.encode()),
                "tmpfs on " + folder)
+    for path, fd in kept:
+        os.makedirs(path, 0o755, exist_ok=True)
+        _check(_libc.mount(("/proc/self/fd/%d" % fd).encode(), path.encode(), None, MS_BIND | MS_REC, None),
+               "bind " + path)
+        _check(_libc.mount(None, path.encode(), None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
+                           None), "read-only " + path)
+        os.close(fd)
     pid = os.fork()   # the child is PID 1 of the new PID namespace: when it ends, all it started ends
     if pid:
         _mirror(pid)

@@ -121,7 +121,8 @@ def _run_job(inbox, jobdir, config, *control):
             os.chdir(os.path.join(jobdir, "work"))
             os.environ["HOME"] = os.path.join(jobdir, "work")
             confine.confine(config.get("isolation", confine.NONE), config.get("jail"),
-                            config.get("tmp_bytes", 256 << 20), config.get("max_processes", 512))
+                            config.get("tmp_bytes", 256 << 20), config.get("max_processes", 512),
+                            config.get("keep_under_tmp", ()))
             main(inbox, jobdir)
         finally:
             os._exit(0)
