@@ -96,7 +96,7 @@ def probe(level: str) -> Probe:
                                  Limits(task_seconds=30.0, cells_seconds=30.0, cell_seconds=30.0, memory_mb=1024),
                                  level, (), pool)
     except Exception as exc:  # noqa: BLE001 - any failure here is the jail's
-        return Probe(level, False, "%s: %s" % (type(exc).__name__, exc))
+        return Probe(level, False, "%s: %s%s" % (type(exc).__name__, exc, _bwrap_says() if level == NAMESPACES else ""))
     task = run.tasks.get("to_unit_range")
     outcome = task.outcomes.get("c0") if task else None
     value = getattr(outcome, "value", None)
@@ -106,6 +106,20 @@ def probe(level: str) -> Probe:
     if level != NONE and os.geteuid() == 0 and value[1] == 0:
         return Probe(level, False, "the probe job ran as root")
     return Probe(level, True, "the probe job ran and answered (as uid %s)" % value[1])
+
+
+def _bwrap_says() -> str:
+    """What bubblewrap itself says when asked for a user namespace (the kernel, AppArmor or seccomp refusing)."""
+    import subprocess
+    try:
+        done = subprocess.run([shutil.which("bwrap"), "--unshare-user", "--ro-bind", "/", "/", "true"],
+                              capture_output=True, text=True, timeout=30,
+                              **({"user": jail_ids()[0], "group": jail_ids()[1], "extra_groups": []}
+                                 if os.geteuid() == 0 and jail_ids() else {}))
+    except (OSError, subprocess.SubprocessError) as exc:
+        return " (bwrap: %s)" % exc
+    text = done.stderr.strip().splitlines()
+    return " (bwrap: %s)" % text[-1][:200] if done.returncode and text else ""
 
 
 def _cannot_try(level: str) -> str | None:
