@@ -117,3 +117,67 @@ def test_a_python_installed_under_tmp_works(tmp_path):
     assert done.stdout.strip() == "42", done.stdout + done.stderr
     check = _run([python, "cli.py", "check", "ex1", CORRECT])
     assert check.returncode == 0 and "isolation: namespaces" in check.stdout, check.stdout + check.stderr
+
+
+GRADESCOPE_ATTACK = '''
+import os
+
+ROOT = {root!r}
+
+
+def _stolen(name):
+    import sys
+    sys.path.insert(0, os.path.join(ROOT, "source"))
+    import reference.padding
+    return getattr(reference.padding, name)
+
+
+def conv_output_size(*args, **kwargs):
+    for name in ("results.json", "pwned.txt"):
+        try:
+            with open(os.path.join(ROOT, "results", name), "a") as handle:
+                handle.write("pwned")
+        except OSError:
+            pass
+    try:
+        return _stolen("conv_output_size")(*args, **kwargs)   # scores only if the reference could be read
+    except Exception:
+        return None
+'''
+
+
+def test_gradescope_uses_the_fallback_jail_and_keeps_the_grader_private(tmp_path):
+    """AUTOGRADER_ROOT as root where namespaces are refused: uid+seccomp; reference/ unreadable, results unwritable."""
+    import shutil
+    import tempfile
+    import zipfile
+    if os.geteuid() != 0:
+        pytest.skip("Gradescope runs the autograder as root (CI runs as root)")
+    archive = tmp_path / "autograder.zip"
+    _run([sys.executable, "cli.py", "gradescope", "ex2", "--out", str(archive)]).check_returncode()
+    root = tempfile.mkdtemp(prefix="cnn-gradescope-")   # under /tmp, reachable by every user, as on Gradescope
+    try:
+        os.chmod(root, 0o755)
+        with zipfile.ZipFile(archive) as z:
+            z.extractall(os.path.join(root, "source"))
+        assert os.stat(os.path.join(root, "source", "reference", "padding.py")).st_mode & 0o004   # readable so far
+        os.makedirs(os.path.join(root, "results"))
+        os.makedirs(os.path.join(root, "submission"))
+        with open(os.path.join(root, "submission", "ex2.py"), "w") as handle:
+            handle.write(GRADESCOPE_ATTACK.format(root=root))
+        setup = subprocess.run(
+            [sys.executable, "cli.py", "jail", "setup", "--private", os.path.join(root, "results")],
+            cwd=os.path.join(root, "source"), capture_output=True, text=True, timeout=300)
+        assert setup.returncode == 0, setup.stderr
+        env = {"AUTOGRADER_ROOT": root, "PATH": os.path.dirname(sys.executable) + ":/usr/bin:/bin"}
+        done = subprocess.run(jailenv.container(["bash", os.path.join(root, "source", "run_autograder")]),
+                              env=env, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stdout + done.stderr
+        results = json.load(open(os.path.join(root, "results", "results.json")))
+        assert "isolation: uid+seccomp" in results["output"], results
+        conv = next(t for t in results["tests"] if t["name"] == "conv_output_size")
+        assert conv["score"] == 0, conv   # the reference could not be read
+        assert not os.path.exists(os.path.join(root, "results", "pwned.txt"))
+        assert "pwned" not in open(os.path.join(root, "results", "results.json")).read()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
