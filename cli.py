@@ -388,12 +388,18 @@ def jail_check():
               help="Another folder the jail user must not read or write (e.g. /autograder/results).")
 def jail_setup(private):
     """As root: create the unprivileged user cnn-jail (idempotent) and make the grader's private files
-    (reference/, autograder/exercises/, and each --private folder) unreadable to it."""
+    (reference/, autograder/exercises/, and each --private folder) unreadable to it. As another user:
+    nothing to do (says so, exits 0)."""
     try:
         for line in jail.setup(list(private)):
             click.echo(line)
-    except PermissionError as exc:
-        raise click.ClickException(str(exc)) from None
+    except (OSError, subprocess_error()) as exc:
+        raise click.ClickException("jail setup failed: %s" % exc) from None
+
+
+def subprocess_error():
+    import subprocess
+    return subprocess.CalledProcessError
 
 
 if __name__ == "__main__":
