@@ -78,7 +78,7 @@ def prepare(isolation):
     _filter = _build_filter(_import_pyseccomp())
 
 
-def confine(isolation, jail=None, tmp_bytes=256 << 20, max_processes=512, keep_under_tmp=()):
+def confine(isolation, jail=None, tmp_bytes=256 << 20, max_processes=512, keep_under_tmp=(), writable=()):
     """Confine the calling (job) process; on failure, exit with CONFINE_FAILED. May fork (see namespaces)."""
     if isolation == NONE:
         return
@@ -94,10 +94,13 @@ def confine(isolation, jail=None, tmp_bytes=256 << 20, max_processes=512, keep_u
             if os.getuid() != uid or os.geteuid() != uid or os.getgid() != gid:
                 raise OSError("could not drop to uid %d" % uid)
             resource.setrlimit(resource.RLIMIT_NPROC, (max_processes, max_processes))
+            os.environ["TMPDIR"] = os.getcwd()   # the private work folder: the shared /tmp is not writable
         else:
             raise ValueError("unknown isolation level %r" % (isolation,))
         if _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
             raise OSError(ctypes.get_errno(), "no_new_privs")
+        if isolation == UID_SECCOMP:
+            landlock(writable)
         _filter.load()
     except BaseException:  # noqa: BLE001 - never run student code half-confined
         os._exit(CONFINE_FAILED)
@@ -133,6 +136,61 @@ def _build_filter(seccomp):
     for call in ("socket", "socketpair"):   # AF_UNIX only: no network, netlink, packet or alg sockets
         f.add_rule(seccomp.ERRNO(errno.EAFNOSUPPORT), call, seccomp.Arg(0, seccomp.NE, AF_UNIX))
     return f
+
+
+# ----------------------------------------------------------------------------
+# Landlock (uid+seccomp, where the kernel has it): write only in the job's own folder, signal only its own
+
+LANDLOCK_CREATE_RULESET, LANDLOCK_ADD_RULE, LANDLOCK_RESTRICT_SELF = 444, 445, 446   # x86_64 and arm64 alike
+WRITE_RIGHTS = ((1 << 1) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10)
+                | (1 << 11) | (1 << 12))   # write file, remove dir/file, make char/dir/reg/sock/fifo/block/sym
+REFER, TRUNCATE = 1 << 13, 1 << 14
+SCOPE_ABSTRACT_UNIX_SOCKET, SCOPE_SIGNAL = 1 << 0, 1 << 1
+
+
+class _RulesetAttr(ctypes.Structure):
+    _fields_ = [("handled_access_fs", ctypes.c_uint64), ("handled_access_net", ctypes.c_uint64),
+                ("scoped", ctypes.c_uint64)]
+
+
+class _PathBeneath(ctypes.Structure):
+    _pack_ = 1
+    _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
+
+
+def landlock_abi():
+    """The kernel's Landlock ABI version, 0 if it has none (or a seccomp profile hides it)."""
+    _libc.syscall.restype = ctypes.c_long
+    abi = _libc.syscall(LANDLOCK_CREATE_RULESET, None, ctypes.c_size_t(0), ctypes.c_uint32(1))
+    return max(abi, 0)
+
+
+def landlock(writable):
+    """Deny writing anywhere but beneath ``writable`` (and /dev/null); from ABI 6, signals and abstract
+    sockets reach only this job's own processes. Without Landlock, nothing (the level's documented limit)."""
+    abi = landlock_abi()
+    if abi < 1:
+        return False
+    handled = WRITE_RIGHTS | (REFER if abi >= 2 else 0) | (TRUNCATE if abi >= 3 else 0)
+    attr = _RulesetAttr(handled, 0, (SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL) if abi >= 6 else 0)
+    size = ctypes.sizeof(attr) if abi >= 6 else 8
+    ruleset = _libc.syscall(LANDLOCK_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size), ctypes.c_uint32(0))
+    if ruleset < 0:
+        raise OSError(ctypes.get_errno(), "landlock_create_ruleset")
+    try:
+        for path, rights in [(p, handled) for p in writable] + [("/dev/null", (1 << 1) | (TRUNCATE if abi >= 3 else 0))]:
+            fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+            try:
+                rule = _PathBeneath(rights, fd)
+                if _libc.syscall(LANDLOCK_ADD_RULE, ruleset, 1, ctypes.byref(rule), ctypes.c_uint32(0)) != 0:
+                    raise OSError(ctypes.get_errno(), "landlock_add_rule " + path)
+            finally:
+                os.close(fd)
+        if _libc.syscall(LANDLOCK_RESTRICT_SELF, ruleset, ctypes.c_uint32(0)) != 0:
+            raise OSError(ctypes.get_errno(), "landlock_restrict_self")
+    finally:
+        os.close(ruleset)
+    return True
 
 
 # ----------------------------------------------------------------------------

@@ -122,7 +122,7 @@ def _run_job(inbox, jobdir, config, *control):
             os.environ["HOME"] = os.path.join(jobdir, "work")
             confine.confine(config.get("isolation", confine.NONE), config.get("jail"),
                             config.get("tmp_bytes", 256 << 20), config.get("max_processes", 512),
-                            config.get("keep_under_tmp", ()))
+                            config.get("keep_under_tmp", ()), [jobdir])
             main(inbox, jobdir)
         finally:
             os._exit(0)
