@@ -21,17 +21,18 @@ def _task_columns(graded: list[Graded]) -> list[str]:
 
 
 def write_csv(graded: list[Graded], path: str) -> None:
-    """One row per student and exercise: student, exercise, each task's score, total, max, error."""
+    """One row per student and exercise: student, exercise, each task's score, total, max, isolation, error
+    (last). A grader error has no total."""
     columns = _task_columns(graded)
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["student", "exercise", *columns, "total", "max_score", "error", "isolation"])
+        writer.writerow(["student", "exercise", *columns, "total", "max_score", "isolation", "error"])
         for g in graded:
             scores = {t.name: t.score for t in g.result.tasks} if g.result else {}
             max_score = g.result.max_score if g.result else ""
             total = g.result.score if g.result else ("" if g.grader_error else 0)   # a grader error is no score
             writer.writerow([g.entry.student, g.entry.exercise, *[scores.get(c, "") for c in columns],
-                             total, max_score, g.error, g.result.isolation if g.result else ""])
+                             total, max_score, g.result.isolation if g.result else "", g.error])
 
 
 def write_junit(graded: list[Graded], path: str) -> None:
