@@ -92,7 +92,7 @@ class Worker:
             self.process = subprocess.Popen(
                 command, cwd="/" if self.sandboxed else self.jobs, env=_child_env(self),
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                start_new_session=True, preexec_fn=_preexec(self.group, user, self._sources))
+                start_new_session=True, preexec_fn=_preexec(self.group, user, _blocked(self._sources, user)))
         except BaseException:
             shutil.rmtree(self.root, ignore_errors=True)
             if self.group:
@@ -296,34 +296,46 @@ def _ro_bind(worker: Worker, source: str, target: str | None = None) -> list[str
     return ["--ro-bind", source, target or source]
 
 
-def _preexec(group: ChildGroup | None, user: tuple[int, int] | None, sources: list[str]):
-    """The worker's preexec_fn: join its cgroup (as root), then become the jail user if there is one."""
+def _preexec(group: ChildGroup | None, user: tuple[int, int] | None, blocked: dict):
+    """The worker's preexec_fn: join its cgroup (as root), then become the jail user if there is one.
+
+    It runs between fork and exec in a process that may have threads: no imports, no file lookups,
+    only system calls prepared in the parent.
+    """
     if group is None and user is None:
         return None
+    libc = _libc() if blocked else None
 
     def run():
         if group:
             group.join()
         if user:
-            _reachable(sources, *user)
+            if blocked:
+                _reachable(libc, blocked)
             os.setgroups([])
             os.setgid(user[1])
             os.setuid(user[0])
     return run
 
 
-def _reachable(sources: list[str], uid: int, gid: int) -> None:
-    """Let the jail user reach ``sources`` (read-only binds for bubblewrap), in a private mount namespace.
+_LIBC = None
 
-    A source under a folder only root may enter (a pyenv Python under /root,
-    mode 0700) could not be bound by bubblewrap started as the jail user. In
-    the worker's own mount namespace (root may create one), such a folder is
-    covered by an empty tmpfs anyone may enter, with just the sources bound
-    back into it. The host's mounts are not changed.
-    """
-    import ctypes
+
+def _libc():
+    global _LIBC
+    if _LIBC is None:
+        import ctypes
+        _LIBC = ctypes.CDLL(None, use_errno=True)
+    return _LIBC
+
+
+def _blocked(sources: list[str], user: tuple[int, int] | None) -> dict:
+    """{folder the jail user cannot enter: [sources beneath it]} (computed in the parent, before forking)."""
     from .jail import reachable_by
-    blocked = {}
+    if not user:
+        return {}
+    uid, gid = user
+    blocked: dict = {}
     for source in sources:
         path = os.path.realpath(source)
         parts = path.split(os.sep)
@@ -332,19 +344,29 @@ def _reachable(sources: list[str], uid: int, gid: int) -> None:
             if not reachable_by(folder, uid, gid, read=False):
                 blocked.setdefault(folder, []).append(path)
                 break
-    if not blocked:
-        return
-    libc = ctypes.CDLL(None, use_errno=True)
+    return blocked
+
+
+def _reachable(libc, blocked: dict) -> None:
+    """Let the jail user reach the sources in ``blocked`` (bound read-only by bubblewrap), in a private
+    mount namespace.
+
+    A source under a folder only root may enter (a pyenv Python under /root,
+    mode 0700) could not be bound by bubblewrap started as the jail user. In
+    the worker's own mount namespace (root may create one), such a folder is
+    covered by an empty tmpfs anyone may enter, with just the sources bound
+    back into it. The host's mounts are not changed.
+    """
     if libc.unshare(0x00020000) != 0 or libc.mount(None, b"/", None, 0x4000 | (1 << 18), None) != 0:
-        raise OSError(ctypes.get_errno(), "private mount namespace for the jail user")
+        raise OSError("no private mount namespace for the jail user")
     for folder, paths in sorted(blocked.items()):
         fds = [(path, os.open(path, os.O_PATH)) for path in paths]
         if libc.mount(b"tmpfs", folder.encode(), b"tmpfs", 2 | 4, b"mode=0755,size=1m") != 0:
-            raise OSError(ctypes.get_errno(), "tmpfs over " + folder)
+            raise OSError("no tmpfs over " + folder)
         for path, fd in fds:
             os.makedirs(path, 0o755, exist_ok=True)
             if libc.mount(("/proc/self/fd/%d" % fd).encode(), path.encode(), None, 0x1000 | 0x4000, None) != 0:
-                raise OSError(ctypes.get_errno(), "bind " + path)
+                raise OSError("cannot bind " + path)
             os.close(fd)
 
 
