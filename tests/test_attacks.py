@@ -28,7 +28,7 @@ OPEN = {
         "fill_job_folder": "the job quota: branch trust makes /jobs a size- and inode-capped tmpfs",
         "read_mountinfo": "host paths: branch trust removes the host folders bound at /jobs and /inbox",
     },
-    "uid+seccomp": {   # no mount or PID namespace at this level: see README, "Isolation levels"
+    "uid+seccomp": {   # no mount or PID namespace at this level: see autograder/jail/__init__.py
         **({} if _landlock() else {   # with Landlock, the job writes only in its own folder
             "fill_tmp": "the host's /tmp and /dev/shm are shared (swept after each job, but not capped)"}),
         "fill_job_folder": "the job folder is on the host's disk (no quota without a mount namespace)",

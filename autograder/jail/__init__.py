@@ -12,8 +12,17 @@ Isolation levels, strongest first:
     profile, Gradescope, Ubuntu 24.04's AppArmor policy): needs root and
     ``python cli.py jail setup``. The job drops to the jail user, with rlimits,
     a seccomp filter (no network, IPC, keyring, ptrace ...), a private 0700 work
-    folder; the grader's own files are unreadable to that user. Jobs run one
-    at a time, each in a new worker.
+    folder, and, where the kernel has Landlock, writes only in that folder and
+    signals only its own processes; the grader's own files are unreadable to
+    that user. Jobs run one at a time (a host-wide lock), each in a new
+    worker, which ends every process of the jail user and removes its files
+    from /tmp, /var/tmp and /dev/shm after the job. Weaker than namespaces:
+    the host's mounts, process list and command lines are visible, the job
+    folder is on the host's disk without a quota, and a job could signal a
+    process of the jail user outside its own where the kernel's Landlock is
+    older than ABI 6. Do not run a uid+seccomp grader beside a namespaces one
+    on the same host: its clean-up ends every process of the jail user, the
+    other's workers included.
 ``none``
     no isolation: only with ``--allow-unisolated`` (grading), or for ``check``
     (public cases, a student's own code on their own machine) when nothing
@@ -141,8 +150,9 @@ def _cannot_try(level: str) -> str | None:
     uid, gid = jail_ids()
     unreadable = [p for p in _python_folders() if not reachable_by(p, uid, gid)]
     if unreadable:
-        return ("the jail user cannot read the Python installation (%s): install Python where every user may "
-                "read it (e.g. /usr or /opt), or make its folders world-readable" % unreadable[0])
+        return ("the jail user cannot read %s (the Python installation or the public coursedata): install "
+                "them where every user may read them (e.g. /usr or /opt), or make their folders world-readable"
+                % unreadable[0])
     return None
 
 
@@ -156,8 +166,9 @@ def _import_seccomp_ok():
 
 
 def _python_folders():
-    from ..workers import _python_paths
-    return sorted(_python_paths())
+    """What a job at uid+seccomp reads by path: the Python installation and the public coursedata."""
+    from ..workers import ASSETS, _python_paths
+    return sorted(_python_paths()) + ([ASSETS] if os.path.isdir(ASSETS) else [])
 
 
 def reachable_by(path: str, uid: int, gid: int, read: bool = True) -> bool:
