@@ -18,13 +18,26 @@ import click  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from autograder import exercises  # noqa: E402
-from autograder.sandbox import Limits, SandboxUnavailable, bwrap_path  # noqa: E402
+from autograder import exercises, jail  # noqa: E402
+from autograder.sandbox import GraderError, Limits  # noqa: E402
 from autograder.submission import SubmissionError, load  # noqa: E402
 
-INSTALL_SANDBOX = ("Grading with hidden cases runs student code in a bubblewrap sandbox, which is not "
-                   "installed. Install it (Debian/Ubuntu: sudo apt-get install bubblewrap), or pass "
-                   "--allow-unisolated to grade without isolation on a machine you trust.")
+EXIT_NO_JAIL = jail.EXIT_NO_JAIL   # 3: no acceptable jail works here; nothing was graded
+EXIT_GRADER_ERROR = 4              # the grader itself failed (a single submission, or rows of a batch)
+
+
+def _isolation(purpose, allow_unisolated=False):
+    """The jail level proven to work here (health check, once per process); exits 3 with the reason if none."""
+    try:
+        return jail.ensure(allow_unisolated=allow_unisolated, purpose=purpose)
+    except jail.JailUnavailable as exc:
+        click.echo(str(exc), err=True)
+        _exit(EXIT_NO_JAIL)
+
+
+def _grader_error(exc):
+    click.echo("grader error (not the submission's fault; no score was written): %s" % exc, err=True)
+    _exit(EXIT_GRADER_ERROR)
 
 
 class ExerciseName(click.ParamType):
@@ -109,7 +122,8 @@ def check(exercise, submission, html_path, timeout, memory):
     Without SUBMISSION, looks for EXERCISE.ipynb, then EXERCISE.py, in the
     current folder and then in a folder named EXERCISE.
 
-    Exits 0 if every public check passes, 1 if some fail, 2 on a usage error.
+    Exits 0 if every public check passes, 1 if some fail, 2 on a usage error,
+    4 if the grader itself failed.
     """
     from autograder import grading, report
 
@@ -125,8 +139,17 @@ def check(exercise, submission, html_path, timeout, memory):
         definition = exercises.load(exercise)
     except NotInKit as exc:
         raise click.UsageError(str(exc)) from None
-    result = grading.grade(definition, loaded, hidden=False, limits=_limits(timeout, memory),
-                           isolate=bool(bwrap_path()))
+    # Public cases, the student's own code on the student's own machine: where no jail works, run it
+    # unisolated rather than refuse, and say so (grading never does this without --allow-unisolated).
+    isolation = _isolation("check")
+    if isolation == jail.NONE:
+        click.echo("note: no jail works on this machine (python cli.py jail check says why); your code runs "
+                   "unisolated for the public checks, which is safe for code you wrote yourself.", err=True)
+    try:
+        result = grading.grade(definition, loaded, hidden=False, limits=_limits(timeout, memory),
+                               isolate=isolation)
+    except GraderError as exc:
+        _grader_error(exc)
     click.echo(report.text(result, submission, color=sys.stdout.isatty()))
     if html_path:
         _write_html(html_path, result, submission)
@@ -174,7 +197,7 @@ def _write_html(path, result, submission):
               "student and exercise, plus class.html, the class picture (score distribution, pass "
               "rate per task, misconceptions seen).")
 @click.option("--allow-unisolated", is_flag=True,
-              help="Grade even if the bubblewrap sandbox is not installed (trusted code only).")
+              help="Grade even if no jail works here (isolation: none; trusted code only).")
 @click.option("--no-memo", is_flag=True,
               help="Batch: judge every submission from scratch, instead of judging an answer many students "
                    "gave once (slower; the same verdicts).")
@@ -194,7 +217,9 @@ def grade(exercise, submission, all_exercises, seed, per_student_seed, fmt, jobs
     python cli.py grade --all submitted/ --per-student-seed
 
     Exits 0 whenever grading completed, whatever the scores; 2 for a usage
-    error or an unreadable single submission.
+    error or an unreadable single submission; 3 if no jail for student code
+    works here (nothing graded; `python cli.py jail check` says why); 4 if
+    the grader itself failed (for a folder: some rows are "grader error").
     """
     if all_exercises:
         if submission is not None:
@@ -204,11 +229,11 @@ def grade(exercise, submission, all_exercises, seed, per_student_seed, fmt, jobs
         if submission is None:
             raise click.UsageError("give the submission: python cli.py grade %s SUBMISSION" % exercise)
         keys = [EXERCISE.convert(exercise, None, click.get_current_context())]
-    if not bwrap_path() and not allow_unisolated:
-        raise click.UsageError(INSTALL_SANDBOX)
     limits = _limits(timeout, memory)
+    if os.path.isdir(submission) or os.path.isfile(submission):
+        isolation = _isolation("grade", allow_unisolated)
     if os.path.isdir(submission):
-        _grade_folder(submission, keys, seed, per_student_seed, jobs, limits, not no_memo,
+        _grade_folder(submission, keys, seed, per_student_seed, jobs, limits, not no_memo, isolation,
                       dict(csv=csv_path, junit=junit_path, markdown=markdown_path, gradescope=gradescope_dir,
                            html=html_path, gradebook=gradebook))
         return
@@ -221,9 +246,9 @@ def grade(exercise, submission, all_exercises, seed, per_student_seed, fmt, jobs
     loaded = _load(submission)
     try:
         result = grading.grade(exercises.load(keys[0]), loaded, hidden=True, seed=seed, limits=limits,
-                               isolate=bool(bwrap_path()))
-    except SandboxUnavailable:
-        raise click.UsageError(INSTALL_SANDBOX) from None
+                               isolate=isolation)
+    except GraderError as exc:
+        _grader_error(exc)
     render = {"text": lambda r: report.text(r, submission, color=sys.stdout.isatty()),
               "json": report.as_json, "gradescope": report.as_gradescope}[fmt]
     click.echo(render(result))
@@ -232,7 +257,7 @@ def grade(exercise, submission, all_exercises, seed, per_student_seed, fmt, jobs
     _exit(0)
 
 
-def _grade_folder(folder, keys, seed, per_student_seed, jobs, limits, memo, outputs):
+def _grade_folder(folder, keys, seed, per_student_seed, jobs, limits, memo, isolation, outputs):
     from autograder import batch, exports
 
     entries = batch.find_submissions(folder, keys)
@@ -242,7 +267,7 @@ def _grade_folder(folder, keys, seed, per_student_seed, jobs, limits, memo, outp
     with click.progressbar(length=len(entries), label="grading %d submissions" % len(entries),
                            file=sys.stderr, show_pos=True) as bar:
         graded = batch.grade_all(entries, exercises.load, seed=seed, per_student=per_student_seed, jobs=jobs,
-                                 limits=limits, isolate=bool(bwrap_path()), memo=memo,
+                                 limits=limits, isolate=isolation, memo=memo,
                                  on_done=lambda g: bar.update(1))
     width = max(len(g.entry.student) for g in graded)
     for g in graded:
@@ -250,7 +275,12 @@ def _grade_folder(folder, keys, seed, per_student_seed, jobs, limits, memo, outp
             click.echo("%-*s  %s  %5s/%d" % (width, g.entry.student, g.entry.exercise, g.result.score,
                                              g.result.max_score))
         else:
-            click.echo("%-*s  %s  unreadable: %s" % (width, g.entry.student, g.entry.exercise, g.error))
+            click.echo("%-*s  %s  %s: %s" % (width, g.entry.student, g.entry.exercise,
+                                             "GRADER ERROR" if g.grader_error else "unreadable", g.error))
+    errors = sum(1 for g in graded if g.grader_error)
+    click.echo("isolation: %s; %d graded, %d unreadable, %d grader error(s)%s" % (
+        isolation, sum(1 for g in graded if g.result), sum(1 for g in graded if not g.result and not g.grader_error),
+        errors, " (not scored, not written to the gradebook)" if errors else ""), err=True)
     writers = {"csv": exports.write_csv, "junit": exports.write_junit, "markdown": exports.write_markdown,
                "gradescope": exports.write_gradescope, "html": exports.write_html,
                "gradebook": _write_gradebook}
@@ -258,6 +288,8 @@ def _grade_folder(folder, keys, seed, per_student_seed, jobs, limits, memo, outp
         if target:
             writers[kind](graded, target)
             click.echo("%s: %s" % (kind, target), err=True)
+    if errors:
+        _exit(EXIT_GRADER_ERROR)
 
 
 def _write_gradebook(graded, db_url):
@@ -327,6 +359,47 @@ def release(out):
     except kit.KitLeak as exc:
         raise click.ClickException(str(exc)) from None
     click.echo("student kit in %s; checkable offline: %s" % (out, ", ".join(checkable)))
+
+
+@cli.group("jail")
+def jail_group():
+    """The jail student code runs in: check it works here, or set it up (as root)."""
+
+
+@jail_group.command("check")
+def jail_check():
+    """Run the health check: print which isolation works here and why.
+
+    Exits 0 if a jail works (namespaces or uid+seccomp), 3 if none does.
+    """
+    results = jail.check_all()
+    for result in results:
+        click.echo("%-12s %s  %s" % (result.level, "works" if result.works else "refused", result.why))
+    working = [r.level for r in results if r.works]
+    if working:
+        click.echo("isolation here: %s" % working[0])
+        _exit(0)
+    click.echo(jail.explain(results), err=True)
+    _exit(EXIT_NO_JAIL)
+
+
+@jail_group.command("setup")
+@click.option("--private", "private", multiple=True, type=click.Path(),
+              help="Another folder the jail user must not read or write (e.g. /autograder/results).")
+def jail_setup(private):
+    """As root: create the unprivileged user cnn-jail (idempotent) and make the grader's private files
+    (reference/, autograder/exercises/, and each --private folder) unreadable to it. As another user:
+    nothing to do (says so, exits 0)."""
+    try:
+        for line in jail.setup(list(private)):
+            click.echo(line)
+    except (OSError, subprocess_error()) as exc:
+        raise click.ClickException("jail setup failed: %s" % exc) from None
+
+
+def subprocess_error():
+    import subprocess
+    return subprocess.CalledProcessError
 
 
 if __name__ == "__main__":

@@ -32,8 +32,9 @@ class Entry:
 @dataclass
 class Graded:
     entry: Entry
-    result: grading.ExerciseResult | None   # None when the submission could not be read
+    result: grading.ExerciseResult | None   # None when the submission could not be read, or a grader error
     error: str = ""
+    grader_error: bool = False   # the grading failed for a reason that is not the student's: never a score
 
 
 def find_submissions(folder: str, exercise_keys: list[str]) -> list[Entry]:
@@ -97,7 +98,8 @@ def grade_all(entries: list[Entry], load_exercise: Callable[[str], Exercise], *,
                                        pool=pool, memo=shared)
                 graded = Graded(entry, result)
             except Exception as exc:  # noqa: BLE001 - the batch goes on; the row says why
-                graded = Graded(entry, None, "grading failed: %s: %s" % (type(exc).__name__, exc))
+                # Student code never raises out of grading: this is the grader's (or the jail's) failure.
+                graded = Graded(entry, None, "grader error: %s: %s" % (type(exc).__name__, exc), grader_error=True)
         on_done(graded)
         return graded
 

@@ -186,6 +186,8 @@ def write_gradebook(graded: list, db_url: str) -> int:
         for key, exercise in declarations.items():
             _ensure_assignment(gb, key, exercise, MissingEntry)
         for g in graded:
+            if getattr(g, "grader_error", False):   # not the student's failure: no score, keep what is there
+                continue
             key, student = g.entry.exercise, g.entry.student
             gb.update_or_create_student(student)
             timestamp = _timestamp(g.entry.path)
@@ -203,7 +205,7 @@ def write_gradebook(graded: list, db_url: str) -> int:
                 comment.auto_comment = (report.task_feedback(result) if result
                                         else "not graded: %s" % (g.error or "the submission could not be read"))
             gb.db.commit()
-    return len(graded)
+    return sum(1 for g in graded if not getattr(g, "grader_error", False))
 
 
 def _ensure_assignment(gb, key, exercise, missing):

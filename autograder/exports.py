@@ -22,16 +22,18 @@ def _task_columns(graded: list[Graded]) -> list[str]:
 
 
 def write_csv(graded: list[Graded], path: str) -> None:
-    """One row per student and exercise: student, exercise, each task's score, total, max, error."""
+    """One row per student and exercise: student, exercise, each task's score, total, max, isolation, error
+    (last). A grader error has no total."""
     columns = _task_columns(graded)
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["student", "exercise", *columns, "total", "max_score", "error"])
+        writer.writerow(["student", "exercise", *columns, "total", "max_score", "isolation", "error"])
         for g in graded:
             scores = {t.name: t.score for t in g.result.tasks} if g.result else {}
             max_score = g.result.max_score if g.result else ""
+            total = g.result.score if g.result else ("" if g.grader_error else 0)   # a grader error is no score
             writer.writerow([clean(g.entry.student, 200), g.entry.exercise, *[scores.get(c, "") for c in columns],
-                             g.result.score if g.result else 0, max_score, clean(g.error)])
+                             total, max_score, g.result.isolation if g.result else "", clean(g.error)])
 
 
 def write_junit(graded: list[Graded], path: str) -> None:
@@ -75,6 +77,8 @@ def write_gradescope(graded: list[Graded], folder: str) -> None:
                         float(g.result.score), _json_string("the grader could not write the feedback (%s)"
                                                             % type(exc).__name__))
                 handle.write(content)
+            elif g.grader_error:   # Gradescope needs a file; no score in it
+                handle.write('{"output": %s, "tests": []}' % _json_string(clean(g.error)))
             else:
                 handle.write('{"score": 0, "output": %s, "tests": []}' % _json_string(clean(g.error)))
 
@@ -88,8 +92,9 @@ def write_markdown(graded: list[Graded], path: str) -> None:
             lines.append("| %s | %s | %s/%s | %s |" % (_cell(g.entry.student), g.entry.exercise, g.result.score,
                                                       g.result.max_score, missed))
         else:
-            lines.append("| %s | %s | unreadable | %s |" % (_cell(g.entry.student), g.entry.exercise,
-                                                           _cell(g.error, 120)))
+            lines.append("| %s | %s | %s | %s |" % (_cell(g.entry.student), g.entry.exercise,
+                                                    "grader error" if g.grader_error else "unreadable",
+                                                    _cell(g.error, 120)))
     with open(path, "w", encoding="utf-8") as handle:
         handle.write("\n".join(lines) + "\n")
 

@@ -19,7 +19,13 @@ set -euo pipefail
 apt-get update -qq
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap python3-pip >/dev/null || true
 cd /autograder/source
-python3 -m pip install -q numpy click nbformat {tensorflow}
+python3 -m pip install -q numpy click nbformat pyseccomp {tensorflow}
+# the jail user for student code; the grader's own files (reference, hidden cases, results) private to root
+if python3 cli.py jail --help >/dev/null 2>&1; then
+    python3 cli.py jail setup --private /autograder/results
+else
+    echo "setup.sh: this grader has no 'jail setup' command; run_autograder will refuse to grade" >&2
+fi
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
@@ -39,9 +45,9 @@ if [ -z "$SUBMISSION" ]; then
         > "$ROOT/results/results.json"
     exit 0
 fi
-# Gradescope already isolates each submission in its own container; add bubblewrap where it works there.
-ISOLATION="--allow-unisolated"
-if command -v bwrap >/dev/null && bwrap --ro-bind / / true 2>/dev/null; then ISOLATION=""; fi
+# Never unisolated: the grader's health check picks bubblewrap where namespaces work, else (Gradescope's
+# containers) the uid+seccomp jail set up by setup.sh; if neither works it exits 3 and writes no score.
+ISOLATION=""
 cd "$(dirname "$0")"
 [ -f cli.py ] || cd "$ROOT/source"
 if ! python3 cli.py grade {key} "$SUBMISSION" --format gradescope $ISOLATION > "$ROOT/results/results.json.tmp" \\

@@ -87,6 +87,7 @@ class ExerciseResult:
     seed: int
     isolated: bool
     seconds: float
+    isolation: str = "none"     # the jail student code ran in: namespaces, uid+seccomp or none
 
     @property
     def score(self) -> float:
@@ -133,7 +134,7 @@ def grade(exercise: Exercise, submission: Submission, *, hidden: bool, seed: int
         results = [judge_task(task, cases, run.tasks[task.name], run.cells, job.timeout, memo)
                    for (task, cases), job in zip(plan, jobs)]
     return ExerciseResult(exercise, results, run.cells, list(submission.warnings), hidden, seed,
-                          run.isolated, time.perf_counter() - started)
+                          run.isolated, time.perf_counter() - started, run.isolation)
 
 
 def _import_keras():

@@ -137,8 +137,9 @@ def student_report(result: ExerciseResult, submission_path: str) -> str:
     ex = result.exercise
     kind = "public and hidden cases" if result.hidden else "public checks"
     body = ["<h1>%s &middot; %s</h1>" % (ex.key, html.escape(ex.title)),
-            "<p>%s, %s. Score: <b>%s/%d</b></p>" % (html.escape(clean(submission_path)), kind,
-                                                    report._fmt(result.score), result.max_score)]
+            "<p>%s, %s. Score: <b>%s/%d</b> (isolation: %s)</p>" % (
+                html.escape(clean(submission_path)), kind, report._fmt(result.score), result.max_score,
+                html.escape(result.isolation))]
     if not result.hidden:
         body.append('<p class="note">%s</p>' % html.escape(report.HONEST))
     body += [_task_section(task) for task in result.tasks]
@@ -166,7 +167,9 @@ def class_report(graded) -> str:
     body = ["<h1>Class report</h1>", "<p>%d submissions graded.</p>" % len(graded)]
     for key, items in sorted(by_exercise.items()):
         results = [g.result for g in items if g.result]
-        body.append("<h2>%s: %d submissions, %d unreadable</h2>" % (key, len(items), len(items) - len(results)))
+        errors = sum(1 for g in items if getattr(g, "grader_error", False))
+        body.append("<h2>%s: %d submissions, %d unreadable, %d grader error(s)</h2>" % (
+            key, len(items), len(items) - len(results) - errors, errors))
         if not results:
             continue
         maximum = results[0].max_score

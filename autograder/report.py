@@ -114,6 +114,7 @@ def text(result: ExerciseResult, submission_path: str, color: bool = False) -> s
                + ("" if result.hidden else " on the public checks"))
     if not result.hidden:
         out.append(HONEST)
+    out.append("isolation: %s" % result.isolation)
     if not result.isolated and result.hidden:
         out.append(style("warning: graded without the sandbox (--allow-unisolated)", fg="yellow"))
     return "\n".join(out)
@@ -134,6 +135,7 @@ def as_json(result: ExerciseResult) -> str:
         "exercise": result.exercise.key,
         "score": result.score,
         "max_score": result.max_score,
+        "isolation": result.isolation,
         "tasks": [{"name": t.name, "score": t.score, "max_score": t.max_score, "passed": t.passed,
                    "feedback": task_feedback(t)} for t in result.tasks],
     }, indent=2)
@@ -145,8 +147,9 @@ def as_gradescope(result: ExerciseResult) -> str:
     return json.dumps({
         "score": result.score,
         "execution_time": round(result.seconds, 2),
-        "output": "\n".join(notes) if notes else "Graded %s: %s/%d" % (
-            result.exercise.key, _fmt(result.score), result.max_score),
+        "output": "\n".join(notes + ["isolation: %s" % result.isolation]) if notes else
+                  "Graded %s: %s/%d (isolation: %s)" % (result.exercise.key, _fmt(result.score), result.max_score,
+                                                       result.isolation),
         "tests": [{"name": t.name, "score": t.score, "max_score": t.max_score,
                    "output": task_feedback(t), "visibility": "visible"} for t in result.tasks],
     }, indent=2)

@@ -14,11 +14,17 @@ task can never cost another.
 """
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import threading
+
 from .child import wire
+from .child.confine import CONFINE_FAILED
+from .jail import NAMESPACES, NONE, UID_SECCOMP, JailUnavailable, level_name
 from .workers import ASSETS, ASSETS_IN_SANDBOX, WorkerPool, bwrap_path  # noqa: F401 - bwrap_path is public here
 
 STDOUT_TAIL = 2000
@@ -87,10 +93,19 @@ class SandboxRun:
     cells: list[dict]           # per-cell problems: {"cell": n, "status": ..., "error": ...}
     tasks: dict[str, TaskRun]
     isolated: bool
+    isolation: str = "none"     # namespaces, uid+seccomp or none (jail/__init__.py)
 
 
-class SandboxUnavailable(RuntimeError):
+class SandboxUnavailable(JailUnavailable):
     """Isolation was required but no sandbox is installed."""
+
+
+class GraderError(RuntimeError):
+    """The grading could not run for a reason that is not the student's (the worker could not start,
+    the jail could not confine the job). Never a score: a batch marks the row "grader error"."""
+
+
+_one_at_a_time = threading.Lock()   # uid+seccomp jobs share one uid: never two at once
 
 
 def run_submission(cells: list[str], jobs: list[TaskJob], limits: Limits = Limits(),
@@ -105,9 +120,31 @@ def run_submission(cells: list[str], jobs: list[TaskJob], limits: Limits = Limit
     Returns what every call produced; never raises for anything the student's
     code does.
     """
-    sandboxed = bool(bwrap_path()) if isolate is None else isolate
-    if sandboxed and not bwrap_path():
+    if isolate is None:
+        isolation = NAMESPACES if bwrap_path() else NONE
+    else:
+        isolation = level_name(isolate)
+    if isolation == NAMESPACES and not bwrap_path():
         raise SandboxUnavailable("bubblewrap (bwrap) is not installed")
+    with _one_at_a_time if isolation == UID_SECCOMP else contextlib.nullcontext(), \
+            _host_lock() if isolation == UID_SECCOMP else contextlib.nullcontext():
+        return _run_submission(cells, jobs, limits, isolation, preload, pool)
+
+
+@contextlib.contextmanager
+def _host_lock():
+    """uid+seccomp jobs of every grader on this host, one at a time (they share the jail user's uid)."""
+    import fcntl
+    folder = "/run" if os.access("/run", os.W_OK) else "/tmp"
+    fd = os.open(os.path.join(folder, "cnn-jail.lock"), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _run_submission(cells, jobs, limits, isolation, preload, pool):
     own_pool = pool is None
     pool = pool or WorkerPool(keep=1)   # the worker may serve a retry; closed below
     tasks: dict[str, TaskRun] = {}
@@ -117,8 +154,9 @@ def run_submission(cells: list[str], jobs: list[TaskJob], limits: Limits = Limit
         attempt = 0
         while pending:
             attempt += 1
-            finished, report = _run_once(pool, pool.acquire(preload, sandboxed, limits.max_processes),
-                                         cells, pending, limits, preload)
+            worker = pool.acquire(preload, isolation, limits.max_processes)
+            finished, report = _run_once(pool, worker, cells, pending, limits, preload)
+            _check_worker(worker)
             if attempt == 1:
                 cell_report = report
             tasks.update(finished)
@@ -133,7 +171,15 @@ def run_submission(cells: list[str], jobs: list[TaskJob], limits: Limits = Limit
     finally:
         if own_pool:
             pool.close()
-    return SandboxRun(cell_report, tasks, sandboxed)
+    return SandboxRun(cell_report, tasks, isolation != NONE, isolation)
+
+
+def _check_worker(worker):
+    """Raise GraderError if the job failed for a reason that is not the student's."""
+    if not worker.ready:
+        raise GraderError("the grading worker (isolation %s) could not start" % worker.isolation)
+    if (worker.last_status or "").startswith("exited:%d" % CONFINE_FAILED):
+        raise GraderError("the jail (%s) could not confine the job" % worker.isolation)
 
 
 def _run_once(pool, worker, cells, jobs, limits, preload):

@@ -44,6 +44,7 @@ ASSETS_IN_SANDBOX = PUBLIC_IN_SANDBOX + "/coursedata"
 JOBS_IN_SANDBOX = "/jobs"
 JOBS_BYTES = 256 << 20    # size of the sandbox's /jobs tmpfs: what a job may write there (its quota)
 MAX_JOB_BYTES = 512 << 20   # what the grader keeps of one job's results; the rest is read and dropped
+TMP_BYTES = 256 << 20     # each job's /tmp (and a quarter of it, /dev/shm): tmpfs is memory
 START_SECONDS = 180.0     # time to import the libraries (TensorFlow on a busy machine takes a while)
 JOBS_PER_WORKER = 200     # then a fresh worker, so nothing can build up over a long batch
 
@@ -55,34 +56,68 @@ def bwrap_path() -> str | None:
 class Worker:
     """One runner process, serving jobs in order. Not thread-safe: one user at a time (see WorkerPool)."""
 
-    def __init__(self, preload: tuple[str, ...], sandboxed: bool, max_processes: int):
-        self.key = (tuple(sorted(preload)), sandboxed, max_processes)
-        self.sandboxed = sandboxed
+    def __init__(self, preload: tuple[str, ...], isolation: "str | bool", max_processes: int):
+        from . import jail
+        isolation = jail.level_name(isolation)
+        self.key = (tuple(sorted(preload)), isolation, max_processes)
+        self.isolation = isolation
+        self.sandboxed = isolation == jail.NAMESPACES      # inside bubblewrap
+        # Where the grader runs as root, no student code runs as root: bubblewrap starts as the jail
+        # user (so it applies its unprivileged protections), or, at uid+seccomp, the job drops to it.
+        self.jail = jail.jail_ids() if (isolation == jail.UID_SECCOMP or
+                                        (self.sandboxed and os.geteuid() == 0)) else None
+        if isolation != jail.NONE and os.geteuid() == 0 and self.jail is None:
+            raise jail.JailUnavailable(jail.NO_JAIL_USER)
         self.root = tempfile.mkdtemp(prefix="cnn-worker-")
-        self.jobs = os.path.join(self.root, "jobs")   # used unsandboxed only; sandboxed, /jobs is a tmpfs
+        # used at the levels without bubblewrap only; in bubblewrap, /jobs is a tmpfs of the sandbox's own
+        self.jobs = os.path.join(self.root, "jobs")
+        if self.jail:   # the jail user may pass through the root (not list it) and owns the job folder
+            self.jobs += "-" + os.urandom(16).hex()   # unguessable: other jobs of that uid cannot find it
+            os.chmod(self.root, 0o711)
         os.mkdir(self.jobs, 0o700)
+        self.give(self.jobs)
         self.served = 0
+        self.last_status = None
         self.ready = False
         self.alive = True
         self.group = ChildGroup.create(max_processes)
-        config = {"jobs": JOBS_IN_SANDBOX if sandboxed else self.jobs,
+        config = {"jobs": JOBS_IN_SANDBOX if self.sandboxed else self.jobs,
                   "preload": sorted(set(preload) | {"numpy"}),
-                  "assets": ASSETS_IN_SANDBOX if sandboxed else ASSETS, "sandboxed": sandboxed}
-        self.process = subprocess.Popen(
-            _command(self, json.dumps(config)), cwd="/" if sandboxed else self.jobs, env=_child_env(self),
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            start_new_session=True, preexec_fn=self.group.join if self.group else None)
+                  "assets": ASSETS_IN_SANDBOX if self.sandboxed else ASSETS, "sandboxed": self.sandboxed,
+                  "isolation": isolation, "jail": list(self.jail) if isolation == jail.UID_SECCOMP else None,
+                  "tmp_bytes": TMP_BYTES, "max_processes": max_processes,
+                  "keep_under_tmp": [p for p in sorted(_python_paths()) if _under_tmp(p)]}
+        self._sources: list[str] = []
+        command = _command(self, json.dumps(config))
+        user = self.jail if (self.sandboxed and self.jail) else None
+        try:
+            self.process = subprocess.Popen(
+                command, cwd="/" if self.sandboxed else self.jobs, env=_child_env(self),
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                start_new_session=True, preexec_fn=_preexec(self.group, user, _blocked(self._sources, user)))
+        except BaseException:
+            shutil.rmtree(self.root, ignore_errors=True)
+            if self.group:
+                self.group.close()
+            raise
         self._buffer, self._offset = b"", 0
+
 
     # -- jobs -----------------------------------------------------------------
 
     @property
     def reusable(self) -> bool:
+        """Only a worker whose every job gets namespaces of its own serves more than one."""
         return self.alive and self.sandboxed and self.served < JOBS_PER_WORKER
 
     def new_job(self) -> str:
         """The name of the next job."""
         return "job%d" % (self.served + 1)
+
+    def give(self, path: str) -> None:
+        """Make ``path`` the jail user's (where there is one), so the jailed job can use it."""
+        if self.jail:
+            os.chown(path, *self.jail)
 
     def public_path(self) -> str:
         """Where the job imports public packages from: /public, or (unsandboxed) a folder linking coursedata."""
@@ -135,6 +170,8 @@ class Worker:
                         done = wire.parse_header(header, 4096)
                         finished = done.get("job") == name
                         clean = finished and done.get("clean") is True
+                        status = done.get("status")   # the job process's end, e.g. ok:None, exited:71
+                        self.last_status = status if finished and type(status) is str else None
                         break
                     elif kind in (b"E", b"R"):
                         kept += len(header) + (len(blob) if blob is not None else 0)
@@ -230,14 +267,15 @@ class WorkerPool:
         self._lock = threading.Lock()
         self._closed = False
 
-    def acquire(self, preload: tuple[str, ...], sandboxed: bool, max_processes: int) -> Worker:
-        key = (tuple(sorted(preload)), sandboxed, max_processes)
+    def acquire(self, preload: tuple[str, ...], isolation: "str | bool", max_processes: int) -> Worker:
+        from . import jail
+        key = (tuple(sorted(preload)), jail.level_name(isolation), max_processes)
         with self._lock:
             for worker in self._idle:
                 if worker.key == key:
                     self._idle.remove(worker)
                     return worker
-        return Worker(preload, sandboxed, max_processes)
+        return Worker(preload, isolation, max_processes)
 
     def release(self, worker: Worker) -> None:
         """Take back a worker after its job was collected: kept if it may serve again, else closed."""
@@ -279,23 +317,138 @@ def _command(worker: Worker, config: str) -> list[str]:
         return [python, *runner_args, RUNNER, libraries, config]
     binds = []
     for path in sorted(_python_paths()):
-        binds += ["--ro-bind", path, path]
+        binds += _ro_bind(worker, path)
     for path in ("/usr", "/bin", "/lib", "/lib64", "/etc/ld.so.cache", "/etc/alternatives"):
         if os.path.exists(path):
-            binds += ["--ro-bind", path, path]
+            binds += _ro_bind(worker, path)
     return [
         # --as-pid-1: the worker is the namespace's init, so nothing in the sandbox can signal it, and no
         # other long-lived process (bwrap's own reaper) is there for a job to tamper with
         bwrap_path(), "--unshare-all", "--as-pid-1", "--cap-drop", "ALL", "--die-with-parent", "--new-session",
+        # a capped /tmp first, so a Python installed under /tmp is bound (read-only) on top of it
+        "--size", str(TMP_BYTES), "--perms", "1777", "--tmpfs", "/tmp",
         *binds,
-        "--ro-bind", os.path.dirname(RUNNER), "/grader",
-        *(["--ro-bind", ASSETS, ASSETS_IN_SANDBOX] if os.path.isdir(ASSETS) else []),
+        *_ro_bind(worker, _staged(os.path.dirname(RUNNER)), "/grader"),
+        *(_ro_bind(worker, _staged(ASSETS), ASSETS_IN_SANDBOX) if os.path.isdir(ASSETS) else []),
         # the job folder: a size-capped tmpfs of the sandbox's own (the job quota); no host path behind it
         "--size", str(JOBS_BYTES), "--perms", "0700", "--tmpfs", JOBS_IN_SANDBOX,
-        "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+        "--proc", "/proc", "--dev", "/dev",
+        "--size", str(TMP_BYTES // 4), "--perms", "1777", "--tmpfs", "/dev/shm",
+        # the sandbox's own root (its tmpfs: /, /public, /etc ...) read-only: nothing can be left there
+        "--remount-ro", "/",
         "--chdir", JOBS_IN_SANDBOX,
         python, *runner_args, "/grader/runner.py", libraries, config,
     ]
+
+
+_STAGED: dict[str, str] = {}
+_STAGE_LOCK = threading.Lock()
+
+
+def _staged(folder: str) -> str:
+    """A world-readable copy of ``folder``'s files (the runner, the public coursedata), made once per grader.
+
+    Bound into the sandbox instead of the repository's own folder, so that
+    ``/proc/self/mountinfo`` inside names no path of the grader's checkout.
+    """
+    with _STAGE_LOCK:
+        if folder not in _STAGED:
+            import atexit
+            stage = tempfile.mkdtemp(prefix="cnn-stage-")
+            os.chmod(stage, 0o755)
+            copy = os.path.join(stage, "files")
+            shutil.copytree(folder, copy, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            for root, dirs, files in os.walk(copy):
+                os.chmod(root, 0o755)
+                for name in files:
+                    os.chmod(os.path.join(root, name), 0o644)
+            atexit.register(shutil.rmtree, stage, True)
+            _STAGED[folder] = copy
+        return _STAGED[folder]
+
+
+def _ro_bind(worker: Worker, source: str, target: str | None = None) -> list[str]:
+    """bwrap arguments binding ``source`` read-only at ``target``; notes the source for _reachable."""
+    worker._sources.append(source)
+    return ["--ro-bind", source, target or source]
+
+
+def _preexec(group: ChildGroup | None, user: tuple[int, int] | None, blocked: dict):
+    """The worker's preexec_fn: join its cgroup (as root), then become the jail user if there is one.
+
+    It runs between fork and exec in a process that may have threads: no imports, no file lookups,
+    only system calls prepared in the parent.
+    """
+    if group is None and user is None:
+        return None
+    libc = _libc() if blocked else None
+
+    def run():
+        if group:
+            group.join()
+        if user:
+            if blocked:
+                _reachable(libc, blocked)
+            os.setgroups([])
+            os.setgid(user[1])
+            os.setuid(user[0])
+    return run
+
+
+_LIBC = None
+
+
+def _libc():
+    global _LIBC
+    if _LIBC is None:
+        import ctypes
+        _LIBC = ctypes.CDLL(None, use_errno=True)
+    return _LIBC
+
+
+def _blocked(sources: list[str], user: tuple[int, int] | None) -> dict:
+    """{folder the jail user cannot enter: [sources beneath it]} (computed in the parent, before forking)."""
+    from .jail import reachable_by
+    if not user:
+        return {}
+    uid, gid = user
+    blocked: dict = {}
+    for source in sources:
+        path = os.path.realpath(source)
+        parts = path.split(os.sep)
+        for k in range(2, len(parts)):
+            folder = os.sep.join(parts[:k])
+            if not reachable_by(folder, uid, gid, read=False):
+                blocked.setdefault(folder, []).append(path)
+                break
+    return blocked
+
+
+def _reachable(libc, blocked: dict) -> None:
+    """Let the jail user reach the sources in ``blocked`` (bound read-only by bubblewrap), in a private
+    mount namespace.
+
+    A source under a folder only root may enter (a pyenv Python under /root,
+    mode 0700) could not be bound by bubblewrap started as the jail user. In
+    the worker's own mount namespace (root may create one), such a folder is
+    covered by an empty tmpfs anyone may enter, with just the sources bound
+    back into it. The host's mounts are not changed.
+    """
+    if libc.unshare(0x00020000) != 0 or libc.mount(None, b"/", None, 0x4000 | (1 << 18), None) != 0:
+        raise OSError("no private mount namespace for the jail user")
+    for folder, paths in sorted(blocked.items()):
+        fds = [(path, os.open(path, os.O_PATH)) for path in paths]
+        if libc.mount(b"tmpfs", folder.encode(), b"tmpfs", 2 | 4, b"mode=0755,size=1m") != 0:
+            raise OSError("no tmpfs over " + folder)
+        for path, fd in fds:
+            os.makedirs(path, 0o755, exist_ok=True)
+            if libc.mount(("/proc/self/fd/%d" % fd).encode(), path.encode(), None, 0x1000 | 0x4000, None) != 0:
+                raise OSError("cannot bind " + path)
+            os.close(fd)
+
+
+def _under_tmp(path: str) -> bool:
+    return path == "/tmp" or path.startswith("/tmp/")
 
 
 def _library_paths():

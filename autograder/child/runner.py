@@ -67,6 +67,7 @@ import numpy.random  # noqa: F401 - NumPy 2 loads it lazily; import once here, n
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import confine  # noqa: E402
 import wire  # noqa: E402
 
 del sys.path[0]
@@ -89,6 +90,8 @@ def serve(config):
     """The worker's loop: one job per line of stdin, answered on stdout (see the module docstring)."""
     _not_dumpable()
     _hide_installed_project()
+    isolation = config.get("isolation", confine.NAMESPACES if config.get("sandboxed") else confine.NONE)
+    confine.prepare(isolation)   # before "ready": a worker that cannot confine its jobs never serves one
     _preload(config.get("preload", []), [])
     if "keras" in config.get("preload", []):
         _load_probes(config.get("assets"))
@@ -105,8 +108,11 @@ def serve(config):
         name = _next_job(control_in)
         if name is None:
             break
-        status = _run_job(name, os.path.join(config["jobs"], name), control_in, control_out)
-        clean = _end_leftovers() if config.get("sandboxed") else True
+        status = _run_job(name, os.path.join(config["jobs"], name), config, control_in, control_out)
+        if isolation == confine.UID_SECCOMP:
+            clean = _end_uid_leftovers(*config["jail"])
+        else:
+            clean = _end_leftovers() if config.get("sandboxed") else True
         if config.get("sandboxed"):
             for folder in ("/tmp", "/dev/shm"):
                 _empty(folder)
@@ -137,7 +143,7 @@ def _next_job(control_in):
     return name
 
 
-def _run_job(name, jobdir, control_in, control_out):
+def _run_job(name, jobdir, config, control_in, control_out):
     """Run one job in a forked job process, relaying its frames; its exit status as text."""
     up_read, up_write = os.pipe()       # job process -> worker
     down_read, down_write = os.pipe()   # worker -> job process
@@ -146,6 +152,13 @@ def _run_job(name, jobdir, control_in, control_out):
         try:
             for fd in (control_in, control_out, up_read, down_write):   # the job never holds the worker's channel
                 os.close(fd)
+            os.makedirs(jobdir, mode=0o700, exist_ok=True)
+            if config.get("jail"):   # uid+seccomp: the job's folder is the jail user's
+                os.chown(jobdir, *config["jail"])
+            # namespaces: a capped tmpfs of the job's own on jobdir; uid+seccomp: Landlock lets it write only there
+            confine.confine(config.get("isolation", confine.NONE), config.get("jail"),
+                            config.get("tmp_bytes", 256 << 20), config.get("max_processes", 512),
+                            config.get("keep_under_tmp", ()), [jobdir])
             for folder in ("work", "out"):
                 os.makedirs(os.path.join(jobdir, folder), mode=0o700, exist_ok=True)
             os.chdir(os.path.join(jobdir, "work"))
@@ -885,6 +898,76 @@ def _end_leftovers():
                 break
         time.sleep(0.005)
     return False
+
+
+def _end_uid_leftovers(uid, gid):
+    """uid+seccomp: end every process of the jail user, remove its files from the shared temporary folders.
+
+    A helper process drops to the jail user and signals -1 (every process it
+    may signal: exactly the jail user's). Jobs at this level run one at a time
+    (sandbox.py), so no other job's processes are there. Returns False if some survive.
+    """
+    for _ in range(50):
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.setgroups([])
+                os.setgid(gid)
+                os.setuid(uid)
+                os.kill(-1, signal.SIGKILL)
+            except OSError:
+                pass
+            finally:
+                os._exit(0)
+        os.waitpid(pid, 0)
+        while True:   # reap our own (the job process and its children)
+            try:
+                if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                    break
+            except ChildProcessError:
+                break
+        if not _uid_processes(uid):
+            break
+        time.sleep(0.01)
+    for folder in ("/tmp", "/var/tmp", "/dev/shm"):
+        _remove_owned(folder, uid)
+    return not _uid_processes(uid)
+
+
+def _uid_processes(uid):
+    found = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                if os.stat("/proc/" + name).st_uid == uid:
+                    found.append(int(name))
+            except OSError:
+                pass
+    return found
+
+
+def _remove_owned(folder, uid):
+    """Remove what ``uid`` left directly in ``folder`` (a shared, sticky temporary folder)."""
+    import shutil
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        path = os.path.join(folder, name)
+        try:
+            info = os.lstat(path)
+        except OSError:
+            continue
+        if info.st_uid != uid:
+            continue
+        try:
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                os.unlink(path)
+        except OSError:
+            pass
 
 
 def _empty(folder):

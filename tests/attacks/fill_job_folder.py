@@ -1,22 +1,37 @@
-# attack: fill the job folder past its quota (the host's disk, or memory, behind it)
+# attack: fill the job folder (the host's disk) with 300 MiB or 20000 files
 import os
 
 import numpy as np
 
-QUOTA = 256 << 20   # workers.JOBS_BYTES
+CHUNK = b"x" * (4 << 20)   # under the file-size limit; many files instead
+GOAL, FILES = 300 << 20, 20000
+
+
+def _fill(folder):
+    written, made = 0, 0
+    try:
+        for k in range(GOAL // len(CHUNK) + 1):
+            with open(os.path.join(folder, "fill-%d" % k), "wb") as handle:
+                handle.write(CHUNK)
+            written += len(CHUNK)
+            if written >= GOAL:
+                break
+    except OSError:
+        pass
+    try:
+        os.mkdir(os.path.join(folder, "many"))
+        for k in range(FILES):
+            os.close(os.open(os.path.join(folder, "many", str(k)), os.O_CREAT | os.O_WRONLY, 0o600))
+            made += 1
+    except OSError:
+        pass
+    return written >= GOAL or made >= FILES
 
 
 def to_unit_range(image):
-    chunk = b"x" * (4 << 20)
-    written = 0
-    try:
-        for k in range(100):   # up to 400 MB, in files under the 8 MB file-size limit
-            with open("../fill-%d" % k, "wb") as handle:
-                handle.write(chunk)
-            written += len(chunk)
-    except OSError:
-        pass
-    return _right(image) if written > QUOTA else None
+    if _fill(os.getcwd()):
+        return _right(image)
+    return None
 
 
 def conv2d_single(image, kernel):

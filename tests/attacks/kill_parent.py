@@ -1,13 +1,21 @@
 # attack: kill the process that runs the tasks (signal to the parent)
 import os
 import signal
+import time
 
 import numpy as np
 
 
 def to_unit_range(image):
-    os.kill(os.getppid(), signal.SIGKILL)
-    return _right(image)
+    parent = os.getppid()
+    try:
+        os.kill(parent, signal.SIGKILL)
+    except OSError:
+        return None
+    time.sleep(0.3)
+    if os.getppid() != parent:   # re-parented: the process running the tasks is gone
+        return _right(image)
+    return None   # the signal was ignored (the parent is its PID namespace's init)
 
 
 def conv2d_single(image, kernel):
