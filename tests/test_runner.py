@@ -61,17 +61,20 @@ def peek(token, names):
 
 
 def test_a_task_process_sees_only_its_own_calls_and_each_when_it_makes_it():
-    """The child cannot read a later call's arguments, nor another task's, anywhere in its memory."""
+    """The child cannot read a later call's arguments, nor another task's, anywhere in its memory.
+
+    Unisolated: this is the protocol's property; the jail adds that a job cannot even read its own
+    /proc/self/mem (it is not dumpable), which would make this test see nothing at all."""
     import uuid
     prefix = uuid.uuid4().hex
     names = ["A0", "A1", "A2", "B0"]
     calls = lambda which: [Call("c%d" % k, ("%s-%s" % (prefix, n), names)) for k, n in enumerate(which)]
     for cells in ([PEEK], ["x = ", PEEK]):   # the first task run by the probe, and by a task process
         run = run_submission(cells, [TaskJob("peek", calls(["A0", "A1", "A2"]), 20.0),
-                                     TaskJob("peek", calls(["B0"]), 20.0)], Limits(), True)
+                                     TaskJob("peek", calls(["B0"]), 20.0)], Limits(), False)
         assert run.tasks["peek"].outcomes["c0"].value == ["B0"], cells   # the second task, named alike
     first = run_submission([PEEK], [TaskJob("peek", calls(["A0", "A1", "A2"]), 20.0),
-                                    TaskJob("other", [Call("c0", ())], 5.0)], Limits(), True)
+                                    TaskJob("other", [Call("c0", ())], 5.0)], Limits(), False)
     seen = [first.tasks["peek"].outcomes["c%d" % k].value for k in range(3)]
     for k, found in enumerate(seen):   # its own calls so far (earlier ones may linger), never a later one
         assert "A%d" % k in found and set(found) <= {"A%d" % j for j in range(k + 1)}, seen
