@@ -181,3 +181,16 @@ def test_a_report_never_raises_whatever_a_result_holds():
     result = TaskResult(task, 0.0, [CaseResult(task.public[0], Verdict(False, _Hostile()))], notes=[_Hostile()])
     text = report.task_feedback(result)
     assert "could not write this task's feedback" in text
+
+
+def test_a_value_no_check_foresaw_fails_its_case_without_raising():
+    from autograder.grading import judge_task
+    from autograder.sandbox import Outcome, TaskRun
+
+    def fragile(result, expected):
+        raise TypeError("this check did not foresee %r" % (result,))
+
+    task = Task("f", 2, reference=lambda: 1, compare=fragile, public=(Case("a case", ()),), hidden=lambda rng: [])
+    run = TaskRun("f", "ok", None, {"c0": Outcome("value", value={"odd": [1, (2,)]})}, "")
+    result = judge_task(task, list(task.public), run, [], 5.0)
+    assert result.score == 0 and "could not judge (TypeError)" in result.cases[0].verdict.message
