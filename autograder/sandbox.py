@@ -146,7 +146,7 @@ def _run_once(pool, worker, cells, jobs, limits, preload):
                "tasks": [{"function": task.name, "timeout": task.timeout, "probe": task.probe,
                           "calls": [{"id": call.id} for call in task.calls]} for task in jobs],
                "preload": list(preload), "assets": ASSETS_IN_SANDBOX if worker.sandboxed else ASSETS,
-               "public_path": worker.public_path()}
+               "public_path": worker.public_path(), "sandboxed": worker.sandboxed}
 
         def arguments(index):
             """Task ``index``'s calls as A frames: asked for by the job once that task's process exists."""

@@ -39,7 +39,9 @@ process asks the grader for a task's arguments only after forking that
 task, hands them over one call at a time (N, A, R alternate: a frame out
 of turn is dropped, bytes that are not frames end the task), tags each result with the task and call it
 served, and zeroes its copy before forking the next task. A later task has
-no channel to an earlier task's results.
+no channel to an earlier task's results, and (sandboxed) none to anything an
+earlier task left: between tasks every other process in the sandbox is
+ended and /tmp, /dev/shm and /jobs are emptied.
 
 The grader (parent) holds the expected values and does every comparison; this
 process only reports what came back.
@@ -274,6 +276,53 @@ def main(jobdir, up, down):
         channel.forget()
         channel.emit(event="task_end", task=index, status=status, detail=detail,
                      stdout=_tail(os.path.join(out, "stdout-%d.txt" % index)))
+        if job.get("sandboxed"):
+            _fresh_between_tasks(jobdir)
+
+
+def _fresh_between_tasks(jobdir):
+    """Nothing one task leaves reaches the next (sandboxed: this PID namespace and /jobs are the job's own).
+
+    Ends every process but the worker (PID 1) and this one, empties /tmp,
+    /dev/shm and /jobs, and gives the next task a new, empty work folder. So a
+    later task's feedback (a public case's message or values) cannot carry
+    what an earlier task saw, hidden arguments included.
+    """
+    me = os.getpid()
+    for _ in range(100):
+        others = [pid for pid in _pids() if pid not in (1, me) and not _zombie(pid)]
+        if not others:
+            break
+        for pid in others:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        while True:   # reap what were this process's children
+            try:
+                if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                    break
+            except ChildProcessError:
+                break
+        time.sleep(0.002)
+    for folder in ("/tmp", "/dev/shm"):
+        _empty(folder)
+    _empty_jobs(os.path.dirname(jobdir))
+    for folder in ("work", "out"):
+        os.makedirs(os.path.join(jobdir, folder), mode=0o700, exist_ok=True)
+    os.chdir(os.path.join(jobdir, "work"))
+
+
+def _pids():
+    return [int(p) for p in os.listdir("/proc") if p.isdigit()]
+
+
+def _zombie(pid):
+    try:
+        with open("/proc/%d/stat" % pid, "rb") as handle:
+            return handle.read().rsplit(b")", 1)[1].split()[0] == b"Z"
+    except (OSError, IndexError):
+        return True   # gone
 
 
 class _Channel:
