@@ -166,6 +166,7 @@ def _run_job(name, jobdir, control_in, control_out):
     return "%s:%s" % _describe(status)
 
 
+QUOTA_POLL = 0.05   # seconds between checks of the job's file count while a task or the cells run
 _RELAY = bytearray(1 << 16)   # the worker's only buffer for a job's bytes: zeroed after every job
 
 
@@ -256,7 +257,7 @@ def main(jobdir, up, down):
     """The job process: read the job (H) from ``down``, run it, send every event and result up."""
     job_frame = wire.read_frame(down)
     job = wire.parse_header(job_frame[1])
-    channel = _Channel(up, down, job["tasks"])
+    channel = _Channel(up, down, job["tasks"], job.get("quota"))
     out = os.path.join(jobdir, "out")
     if job.get("public_path"):
         sys.path.append(job["public_path"])   # public packages students may import (coursedata)
@@ -328,9 +329,23 @@ def _zombie(pid):
 class _Channel:
     """The job process's end of the job: events and results up, a task's arguments down, one call at a time."""
 
-    def __init__(self, up, down, tasks):
+    def __init__(self, up, down, tasks, quota=None):
         self.up, self.down, self.tasks = up, down, tasks
+        self.quota = quota   # {"files": n, "folders": [...]}: how many files the job may have there (sandboxed)
         self.frames = []   # the running task's argument frames, zeroed before the next fork
+
+    def over_quota(self):
+        """True if the job's folders hold more files than its quota (polled: tmpfs caps bytes, not files)."""
+        if not self.quota:
+            return False
+        used = 0
+        for folder in self.quota.get("folders", []):
+            try:
+                info = os.statvfs(folder)
+            except OSError:
+                continue
+            used += info.f_files - info.f_ffree
+        return used > self.quota.get("files", 0)
 
     def emit(self, **event):
         wire.write_all(self.up, wire.frame(b"E", event))
@@ -381,13 +396,17 @@ class _Channel:
                 if status is None and remaining <= 0:
                     _kill_and_reap(pid)
                     return "timeout", None
+                if status is None and self.over_quota():
+                    _kill_and_reap(pid)
+                    return "files", self.quota.get("files")
+                wait = min(remaining, QUOTA_POLL) if self.quota else remaining
                 if status is None and reader.pending:
                     pass   # frames already read (with the probe's last message) come first
                 elif status is None and not reader.eof:
                     waiting = [reader.fd] + ([pidfd] if pidfd is not None else [])
-                    select.select(waiting, [], [], remaining if pidfd is not None else min(remaining, 0.02))
+                    select.select(waiting, [], [], wait if pidfd is not None else min(wait, 0.02))
                 elif status is None:
-                    select.select([pidfd] if pidfd is not None else [], [], [], min(remaining, 0.02))
+                    select.select([pidfd] if pidfd is not None else [], [], [], min(wait, 0.02))
                 try:
                     frames = reader.poll()
                 except wire.WireError:
@@ -575,10 +594,17 @@ def probe_cells(cells, limits, out, first_task=None, channel=None):
         current, finished = None, False
         ended = {}
         cell_deadline = deadline
+        over = False
         while not finished:
             remaining = min(deadline, cell_deadline) - time.monotonic()
-            ready, _, _ = select.select([read_fd], [], [], max(remaining, 0))
+            if channel is not None and channel.over_quota():
+                over = True   # too many files: this cell is stopped as if it had ended the process
+                break
+            wait = min(remaining, QUOTA_POLL) if channel is not None and channel.quota else remaining
+            ready, _, _ = select.select([read_fd], [], [], max(wait, 0))
             if not ready:
+                if wait < remaining:
+                    continue
                 break
             try:
                 frames = reader.poll()
@@ -611,6 +637,8 @@ def probe_cells(cells, limits, out, first_task=None, channel=None):
         reader.close()
         os.close(args_write)
         _kill_and_reap(pid)
+        if over:   # what the cell made goes, so the cells after it can run
+            _fresh_between_tasks(os.path.dirname(out))
         if then:   # the first task will run again, from the start, once the cells are sorted out
             then = None
             try:
