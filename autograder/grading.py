@@ -38,6 +38,7 @@ _LOST = {
     "ok": "ended the Python process before returning: do not call os._exit() in a task",
     "lost": "ended the grading process; the task cannot be graded",
     "protocol": "wrote into the grader's result channel itself; the task cannot be graded",
+    "files": "created more than {detail} files; a task needs a handful at most",
 }
 
 
@@ -155,14 +156,23 @@ def judge_task(task: Task, cases: list[Case], run: TaskRun, cell_problems: list[
         elif outcome.kind == "lost":
             verdict = Verdict(False, _LOST.get(run.status, _LOST["lost"]).format(
                 timeout=timeout, detail=run.detail))
-        elif memo is None:
-            verdict = judge_case(task, case, outcome)
         else:
-            verdict = memo.verdict(task, case, outcome, lambda: judge_case(task, case, outcome, memo))
+            verdict = _judged(task, case, outcome, memo)
         results.append(CaseResult(case, verdict))
     passed = sum(r.verdict.passed for r in results)
     score = round(task.points * passed / len(results), 2) if results else 0.0
     return TaskResult(task, score, results, notes, run.stdout)
+
+
+def _judged(task: Task, case: Case, outcome: Outcome, memo: Memo | None) -> Verdict:
+    """judge_case, with the catch-all per result: a value no check foresaw fails its own case, clearly."""
+    try:
+        if memo is None:
+            return judge_case(task, case, outcome)
+        return memo.verdict(task, case, outcome, lambda: judge_case(task, case, outcome, memo))
+    except Exception as exc:  # noqa: BLE001 - whatever the child returned, grading goes on
+        return Verdict(False, "returned %s, which the grader could not judge (%s)"
+                       % (clean(checks.describe(outcome.value), 100), type(exc).__name__))
 
 
 def judge_case(task: Task, case: Case, outcome: Outcome, memo: Memo | None = None) -> Verdict:

@@ -25,11 +25,12 @@ import threading
 from .child import wire
 from .child.confine import CONFINE_FAILED
 from .jail import NAMESPACES, NONE, UID_SECCOMP, JailUnavailable, level_name
-from .workers import ASSETS, ASSETS_IN_SANDBOX, WorkerPool, bwrap_path  # noqa: F401 - bwrap_path is public here
+from .workers import (ASSETS, ASSETS_IN_SANDBOX, JOBS_FILES, JOBS_IN_SANDBOX, WorkerPool,  # noqa: F401
+                      bwrap_path)   # bwrap_path is public here
 
 STDOUT_TAIL = 2000
 MAX_ARRAY_BYTES = 512 << 20   # array data decoded from one submission's results, all calls together
-STATUSES = {"ok", "timeout", "cpu", "output", "crash", "exited", "killed", "signal", "lost", "protocol"}
+STATUSES = {"ok", "timeout", "cpu", "output", "crash", "exited", "killed", "signal", "lost", "protocol", "files"}
 CELL_STATUSES = {"syntax error", "raised", "timed out", "ended the process"}
 WHERE = re.compile(r"cell \d{1,5}, line \d{1,7}")
 
@@ -192,7 +193,8 @@ def _run_once(pool, worker, cells, jobs, limits, preload):
                "tasks": [{"function": task.name, "timeout": task.timeout, "probe": task.probe,
                           "calls": [{"id": call.id} for call in task.calls]} for task in jobs],
                "preload": list(preload), "assets": ASSETS_IN_SANDBOX if worker.sandboxed else ASSETS,
-               "public_path": worker.public_path()}
+               "public_path": worker.public_path(), "sandboxed": worker.sandboxed,
+               "quota": {"files": JOBS_FILES, "folders": [JOBS_IN_SANDBOX, "/tmp"]} if worker.sandboxed else None}
 
         def arguments(index):
             """Task ``index``'s calls as A frames: asked for by the job once that task's process exists."""

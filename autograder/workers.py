@@ -43,6 +43,7 @@ PUBLIC_IN_SANDBOX = "/public"
 ASSETS_IN_SANDBOX = PUBLIC_IN_SANDBOX + "/coursedata"
 JOBS_IN_SANDBOX = "/jobs"
 JOBS_BYTES = 256 << 20    # size of the sandbox's /jobs tmpfs: what a job may write there (its quota)
+JOBS_FILES = 20_000       # files a job may have in /jobs and /tmp together (polled by the job process)
 MAX_JOB_BYTES = 512 << 20   # what the grader keeps of one job's results; the rest is read and dropped
 TMP_BYTES = 256 << 20     # each job's /tmp (and a quarter of it, /dev/shm): tmpfs is memory
 START_SECONDS = 180.0     # time to import the libraries (TensorFlow on a busy machine takes a while)

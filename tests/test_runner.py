@@ -146,3 +146,52 @@ print([(t.name, t.score, t.max_score) for t in result.tasks[:2]], "tensorflow" i
     assert tf_loaded == "False", out.stdout
     for name, score, maximum in eval(scores):
         assert score == maximum, out.stdout
+
+
+CARRY = '''
+import os, subprocess, sys, time
+
+def plant(secret):
+    """Leave the secret wherever a later task's process could look: files, /tmp, /dev/shm, a daemon."""
+    for path in ("/tmp/s", "/dev/shm/s", "s", "../s", "../../s", os.path.expanduser("~/s")):
+        try:
+            with open(path, "w") as handle:
+                handle.write(secret)
+        except OSError:
+            pass
+    if os.fork() == 0:
+        os.setsid()
+        with open("/tmp/daemon", "w") as handle:
+            handle.write(str(os.getpid()))
+        while True:
+            with open("/tmp/s", "w") as handle:
+                handle.write(secret)
+            time.sleep(0.01)
+    time.sleep(0.2)
+    return "planted"
+
+def find():
+    found = []
+    for path in ("/tmp/s", "/dev/shm/s", "s", "../s", "../../s", os.path.expanduser("~/s")):
+        try:
+            with open(path) as handle:
+                found.append(handle.read())
+        except OSError:
+            pass
+    time.sleep(0.1)
+    try:
+        with open("/tmp/s") as handle:
+            found.append(handle.read())
+    except OSError:
+        pass
+    return found
+'''
+
+
+def test_nothing_one_task_leaves_reaches_the_next():
+    """A task's files (anywhere writable) and daemons are gone before the next task starts (sandboxed)."""
+    for cells in ([CARRY], ["x = ", CARRY]):
+        run = run_submission(cells, [TaskJob("plant", [Call("c0", ("hidden-42",))], 5.0),
+                                     TaskJob("find", [Call("c0", ())], 5.0)], Limits(), True)
+        assert run.tasks["plant"].outcomes["c0"].value == "planted"
+        assert run.tasks["find"].outcomes["c0"].value == [], cells

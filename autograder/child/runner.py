@@ -39,7 +39,9 @@ process asks the grader for a task's arguments only after forking that
 task, hands them over one call at a time (N, A, R alternate: a frame out
 of turn is dropped, bytes that are not frames end the task), tags each result with the task and call it
 served, and zeroes its copy before forking the next task. A later task has
-no channel to an earlier task's results.
+no channel to an earlier task's results, and (sandboxed) none to anything an
+earlier task left: between tasks every other process in the sandbox is
+ended and /tmp, /dev/shm and /jobs are emptied.
 
 The grader (parent) holds the expected values and does every comparison; this
 process only reports what came back.
@@ -177,6 +179,7 @@ def _run_job(name, jobdir, config, control_in, control_out):
     return "%s:%s" % _describe(status)
 
 
+QUOTA_POLL = 0.05   # seconds between checks of the job's file count while a task or the cells run
 _RELAY = bytearray(1 << 16)   # the worker's only buffer for a job's bytes: zeroed after every job
 
 
@@ -267,7 +270,7 @@ def main(jobdir, up, down):
     """The job process: read the job (H) from ``down``, run it, send every event and result up."""
     job_frame = wire.read_frame(down)
     job = wire.parse_header(job_frame[1])
-    channel = _Channel(up, down, job["tasks"])
+    channel = _Channel(up, down, job["tasks"], job.get("quota"))
     out = os.path.join(jobdir, "out")
     if job.get("public_path"):
         sys.path.append(job["public_path"])   # public packages students may import (coursedata)
@@ -287,14 +290,95 @@ def main(jobdir, up, down):
         channel.forget()
         channel.emit(event="task_end", task=index, status=status, detail=detail,
                      stdout=_tail(os.path.join(out, "stdout-%d.txt" % index)))
+        if job.get("sandboxed"):
+            _fresh_between_tasks(jobdir)
+
+
+def _fresh_between_tasks(jobdir):
+    """Nothing one task leaves reaches the next (sandboxed: this PID namespace and /jobs are the job's own).
+
+    Ends every process but the worker (PID 1) and this one, empties /tmp,
+    /dev/shm and /jobs, and gives the next task a new, empty work folder. So a
+    later task's feedback (a public case's message or values) cannot carry
+    what an earlier task saw, hidden arguments included.
+    """
+    me = os.getpid()
+    if me == 1:   # the job is the init of a PID namespace of its own (confine.py)
+        _end_namespace()
+    else:
+        for _ in range(100):
+            others = [pid for pid in _pids() if pid not in (1, me) and not _zombie(pid)]
+            if not others:
+                break
+            for pid in others:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            while True:   # reap what were this process's children
+                try:
+                    if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                        break
+                except ChildProcessError:
+                    break
+            time.sleep(0.002)
+    for folder in ("/tmp", "/dev/shm"):
+        _empty(folder)
+    _empty_jobs(os.path.dirname(jobdir))
+    for folder in ("work", "out"):
+        os.makedirs(os.path.join(jobdir, folder), mode=0o700, exist_ok=True)
+    os.chdir(os.path.join(jobdir, "work"))
+
+
+def _end_namespace(seconds=2.0):
+    """As the init of a PID namespace of its own: end every other process in it and reap them all."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            os.kill(-1, signal.SIGKILL)   # from init: every process of the namespace but itself
+        except OSError:
+            pass
+        try:
+            while os.waitpid(-1, os.WNOHANG)[0]:
+                pass
+        except ChildProcessError:
+            return True   # none left
+        time.sleep(0.002)
+    return False
+
+
+def _pids():
+    return [int(p) for p in os.listdir("/proc") if p.isdigit()]
+
+
+def _zombie(pid):
+    try:
+        with open("/proc/%d/stat" % pid, "rb") as handle:
+            return handle.read().rsplit(b")", 1)[1].split()[0] == b"Z"
+    except (OSError, IndexError):
+        return True   # gone
 
 
 class _Channel:
     """The job process's end of the job: events and results up, a task's arguments down, one call at a time."""
 
-    def __init__(self, up, down, tasks):
+    def __init__(self, up, down, tasks, quota=None):
         self.up, self.down, self.tasks = up, down, tasks
+        self.quota = quota   # {"files": n, "folders": [...]}: how many files the job may have there (sandboxed)
         self.frames = []   # the running task's argument frames, zeroed before the next fork
+
+    def over_quota(self):
+        """True if the job's folders hold more files than its quota (polled: tmpfs caps bytes, not files)."""
+        if not self.quota:
+            return False
+        used = 0
+        for folder in self.quota.get("folders", []):
+            try:
+                info = os.statvfs(folder)
+            except OSError:
+                continue
+            used += info.f_files - info.f_ffree
+        return used > self.quota.get("files", 0)
 
     def emit(self, **event):
         wire.write_all(self.up, wire.frame(b"E", event))
@@ -345,13 +429,17 @@ class _Channel:
                 if status is None and remaining <= 0:
                     _kill_and_reap(pid)
                     return "timeout", None
+                if status is None and self.over_quota():
+                    _kill_and_reap(pid)
+                    return "files", self.quota.get("files")
+                wait = min(remaining, QUOTA_POLL) if self.quota else remaining
                 if status is None and reader.pending:
                     pass   # frames already read (with the probe's last message) come first
                 elif status is None and not reader.eof:
                     waiting = [reader.fd] + ([pidfd] if pidfd is not None else [])
-                    select.select(waiting, [], [], remaining if pidfd is not None else min(remaining, 0.02))
+                    select.select(waiting, [], [], wait if pidfd is not None else min(wait, 0.02))
                 elif status is None:
-                    select.select([pidfd] if pidfd is not None else [], [], [], min(remaining, 0.02))
+                    select.select([pidfd] if pidfd is not None else [], [], [], min(wait, 0.02))
                 try:
                     frames = reader.poll()
                 except wire.WireError:
@@ -539,10 +627,17 @@ def probe_cells(cells, limits, out, first_task=None, channel=None):
         current, finished = None, False
         ended = {}
         cell_deadline = deadline
+        over = False
         while not finished:
             remaining = min(deadline, cell_deadline) - time.monotonic()
-            ready, _, _ = select.select([read_fd], [], [], max(remaining, 0))
+            if channel is not None and channel.over_quota():
+                over = True   # too many files: this cell is stopped as if it had ended the process
+                break
+            wait = min(remaining, QUOTA_POLL) if channel is not None and channel.quota else remaining
+            ready, _, _ = select.select([read_fd], [], [], max(wait, 0))
             if not ready:
+                if wait < remaining:
+                    continue
                 break
             try:
                 frames = reader.poll()
@@ -575,6 +670,8 @@ def probe_cells(cells, limits, out, first_task=None, channel=None):
         reader.close()
         os.close(args_write)
         _kill_and_reap(pid)
+        if over:   # what the cell made goes, so the cells after it can run
+            _fresh_between_tasks(os.path.dirname(out))
         if then:   # the first task will run again, from the start, once the cells are sorted out
             then = None
             try:
