@@ -13,3 +13,13 @@ def test_sandbox_is_installed():
 def test_attack_is_blocked(path):
     result = run_attack(path, isolate=True)
     assert result.blocked, "%s: %s" % (result.description, result.how)
+
+
+from tests.attacks.keras.harness import KERAS_ATTACKS, run_keras_attack  # noqa: E402
+
+
+@pytest.mark.parametrize("path", KERAS_ATTACKS, ids=lambda p: p.stem)
+def test_keras_attack_is_blocked(path):
+    """Keras attacks (tests/attacks/keras/): the verdict a correct grader gives, and the next student unharmed."""
+    result = run_keras_attack(path)
+    assert result.blocked, "%s: %s" % (result.description, result.how)
