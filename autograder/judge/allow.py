@@ -35,7 +35,7 @@ ZeroPadding1D ZeroPadding2D Cropping1D Cropping2D UpSampling1D UpSampling2D
 Rescaling Resizing CenterCrop RandomFlip RandomRotation RandomZoom RandomTranslation RandomContrast
 RandomBrightness RandomCrop
 """.split())
-MODELS = frozenset({"Sequential", "Functional", "Model"})
+MODELS = frozenset({"Sequential", "Model"})     # a functional model is serialized as keras.src.models.functional
 POLICIES = frozenset({"DTypePolicy", "FloatDTypePolicy"})
 INITIALIZERS = frozenset("""
 Constant GlorotNormal GlorotUniform HeNormal HeUniform Identity LecunNormal LecunUniform Ones Orthogonal

@@ -86,18 +86,24 @@ class _Server:
             self.ready = True
 
     def connect(self) -> socket.socket:
-        """A new socket to a fresh fork of the server."""
-        self.wait_ready()
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        with self.lock:
-            try:
-                socket.send_fds(self.control, [b"J"], [theirs.fileno()])
-            except OSError as exc:
-                self._stop_locked()
-                raise CageUnavailable("the Keras judge process is gone (%s)" % exc) from None
-            finally:
-                theirs.close()
-        return ours
+        """A new socket to a fresh fork of the server (restarted once if it died, e.g. killed for memory)."""
+        for attempt in (1, 2):
+            self.wait_ready()
+            ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+            with self.lock:
+                try:
+                    if self.control is None:
+                        raise OSError("stopped")
+                    socket.send_fds(self.control, [b"J"], [theirs.fileno()])
+                    return ours
+                except OSError as exc:
+                    ours.close()
+                    self._stop_locked()
+                    if attempt == 2:
+                        raise CageUnavailable("the Keras judge process is gone (%s)" % exc) from None
+                finally:
+                    theirs.close()
+        raise CageUnavailable("the Keras judge process is gone")
 
     def stop(self):
         with self.lock:
