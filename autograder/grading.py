@@ -6,7 +6,6 @@ expected values and every comparison stay here in the parent.
 from __future__ import annotations
 
 import copy
-import threading
 import time
 import zlib
 from contextlib import AbstractContextManager, nullcontext
@@ -17,6 +16,7 @@ import numpy as np
 from . import checks
 from .safetext import clean
 from .child.wire import RngSeed
+from .judge import cage
 from .sandbox import Call, Limits, Outcome, TaskJob, TaskRun, run_submission
 from .spec import Case, Exercise, Misconception, Task, Verdict
 from .memo import Memo
@@ -120,32 +120,30 @@ def grade(exercise: Exercise, submission: Submission, *, hidden: bool, seed: int
     exercises, whose judging is not thread-safe); the child runs outside it.
     """
     started = time.perf_counter()
+    caged = {task.name for task in exercise.tasks if cage.caged(exercise, task)}
     if exercise.uses_keras:   # TensorFlow reserves address space generously
         limits = replace(limits, memory_mb=max(limits.memory_mb, KERAS_MEMORY_MB))
-        warm = threading.Thread(target=_import_keras, daemon=True)   # in parallel with the child's run
-        warm.start()
+    if caged:
+        cage.warm()           # the judge server imports Keras in parallel with the child's run
     plan = [(task, cases_for(task, hidden, seed)) for task in exercise.tasks]
     jobs = [TaskJob(task.name, [Call("c%d" % i, c.args, c.kwargs) for i, c in enumerate(cases)],
                     task.timeout or limits.task_seconds, task.probe)
             for task, cases in plan]
     run = run_submission(submission.cells, jobs, limits, isolate, exercise.preload, pool)
-    if exercise.uses_keras:
-        warm.join()
-    with judge_lock or nullcontext():
-        results = [judge_task(task, cases, run.tasks[task.name], run.cells, job.timeout, memo)
+    # Keras models are judged in the cage's processes, never here, so judging them needs no lock
+    with (nullcontext() if caged else judge_lock or nullcontext()):
+        results = [judge_task(task, cases, run.tasks[task.name], run.cells, job.timeout, memo,
+                              exercise.key if task.name in caged else None)
                    for (task, cases), job in zip(plan, jobs)]
     return ExerciseResult(exercise, results, run.cells, list(submission.warnings), hidden, seed,
                           run.isolated, time.perf_counter() - started, run.isolation)
 
 
-def _import_keras():
-    from . import keras_checks
-    keras_checks.keras()
-
-
 def judge_task(task: Task, cases: list[Case], run: TaskRun, cell_problems: list[dict],
-               timeout: float, memo: Memo | None = None) -> TaskResult:
+               timeout: float, memo: Memo | None = None, cage_key: str | None = None) -> TaskResult:
+    """cage_key: the exercise's key if the task's answers are judged in the cage (Keras models), else None."""
     results = []
+    caged = []
     notes = []
     outcomes = [run.outcomes.get("c%d" % i, Outcome("lost")) for i in range(len(cases))]
     if outcomes and all(o.kind == "missing" for o in outcomes):
@@ -156,9 +154,22 @@ def judge_task(task: Task, cases: list[Case], run: TaskRun, cell_problems: list[
         elif outcome.kind == "lost":
             verdict = Verdict(False, _LOST.get(run.status, _LOST["lost"]).format(
                 timeout=timeout, detail=run.detail))
+        elif cage_key and outcome.kind == "value":
+            caged.append((len(results), case, outcome))
+            verdict = None
         else:
             verdict = _judged(task, case, outcome, memo)
         results.append(CaseResult(case, verdict))
+    if caged:
+        pairs = [(case, outcome) for _, case, outcome in caged]
+        judge = lambda items: cage.judge_cases(cage_key, task, items)   # noqa: E731
+        try:
+            verdicts = judge(pairs) if memo is None else memo.verdicts(task, pairs, judge)
+        except Exception as exc:  # noqa: BLE001 - the catch-all per result: grading goes on
+            verdicts = [Verdict(False, "the grader could not judge this model (%s)" % type(exc).__name__)
+                        for _ in pairs]
+        for (position, case, _), verdict in zip(caged, verdicts):
+            results[position] = CaseResult(case, verdict)
     passed = sum(r.verdict.passed for r in results)
     score = round(task.points * passed / len(results), 2) if results else 0.0
     return TaskResult(task, score, results, notes, run.stdout)

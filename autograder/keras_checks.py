@@ -47,22 +47,96 @@ def payload_problem(result) -> Verdict | None:
     return None
 
 
-def rebuild(payload: dict):
-    """The student's model rebuilt from its config (safe mode) with its weights set."""
+MAX_MACS = 500_000_000        # multiply-adds per sample of one forward pass of a judged model
+MAX_TRAIN_MACS = 20_000_000   # the same for a model the grader trains for epochs (ex6's classifier)
+
+
+def rebuild(payload: dict, max_macs: int = MAX_MACS, weights: bool = True):
+    """The student's model rebuilt from its config (safe mode) with its weights set.
+
+    The config must pass the allowlist first (judge/allow.py: built-in classes
+    only, no Lambda, no function reference, declared inputs capped), and the
+    rebuilt model's inferred sizes the cost caps (every layer's output at most
+    allow.MAX_ELEMENTS numbers per sample, at most ``max_macs`` multiply-adds
+    per sample), before any array passes through it. weights=False keeps the
+    fresh initial weights (a model the grader trains from scratch).
+    """
+    from .judge import allow
+    problem = allow.config_problem(payload.get("config"))
+    if problem:
+        raise ModelRejected(problem)
     k = keras()
     try:
         model = k.models.model_from_json(payload["config"])
+    except MemoryError:
+        raise ModelRejected("the model is too large to be rebuilt (its weights do not fit in the grader's "
+                            "memory limit)") from None
     except Exception as exc:  # noqa: BLE001 - any failure means the config is not standard Keras
         text = str(exc)
         if "Lambda" in text:
             raise ModelRejected("the model contains a Lambda layer; use Keras' built-in layers only") from None
         raise ModelRejected("the model could not be rebuilt from its config; use Keras' built-in layers "
-                            "only (no custom Layer subclasses): %s" % text.splitlines()[0][:200]) from None
-    try:
-        model.set_weights(payload.get("weights") or [])
-    except Exception as exc:  # noqa: BLE001
-        raise ModelRejected("the model's weights do not fit its config (%s)" % str(exc)[:200]) from None
+                            "only (no custom Layer subclasses): %s" % (text.splitlines() or [""])[0][:200]) from None
+    problem = cost_problem(model, max_macs)
+    if problem:
+        raise ModelRejected(problem)
+    if weights:
+        try:
+            model.set_weights(payload.get("weights") or [])
+        except Exception as exc:  # noqa: BLE001
+            raise ModelRejected("the model's weights do not fit its config (%s)" % str(exc)[:200]) from None
     return model
+
+
+def cost_problem(model, max_macs: int = MAX_MACS) -> str | None:
+    """Why running ``model`` would cost too much, from its inferred (symbolic) shapes; None if it would not.
+
+    Every output of every layer (nested models included) holds at most
+    allow.MAX_ELEMENTS numbers per sample, and a forward pass takes at most
+    max_macs multiply-adds per sample (a layer with a kernel: output size
+    times kernel size over its last axis; any other layer: its output size).
+    Unknown sizes count as 1; the cage's memory and time limits cover what
+    only the real input reveals.
+    """
+    from .judge import allow
+    total = 0
+    for layer in _every_layer(model):
+        nested = bool(getattr(layer, "layers", None))   # its own layers are counted one by one
+        kernel = None if nested else next((w for w in getattr(layer, "weights", [])
+                                           if str(getattr(w, "path", "")).endswith("kernel")), None)
+        per_output = 1
+        if kernel is not None and len(kernel.shape) >= 2 and kernel.shape[-1]:
+            per_output = max(1, int(np.prod(kernel.shape)) // int(kernel.shape[-1]))
+        for shape in _output_shapes(layer):
+            size = 1
+            for d in shape[1:]:
+                size *= int(d) if isinstance(d, int) and d > 0 else 1
+            if size > allow.MAX_ELEMENTS:
+                return ("the layer %r outputs %d numbers per sample, more than the %d the grader accepts; "
+                        "build the model the exercise asks for" % (str(layer.name)[:60], size, allow.MAX_ELEMENTS))
+            total += size * per_output
+    if total > max_macs:
+        return ("running the model takes about %.0f million multiply-adds per sample, more than the %.0f million "
+                "the grader allows for this task; build the model the exercise asks for"
+                % (total / 1e6, max_macs / 1e6))
+    return None
+
+
+def _every_layer(model):
+    for layer in getattr(model, "layers", []):
+        yield layer
+        if getattr(layer, "layers", None):
+            yield from _every_layer(layer)
+
+
+def _output_shapes(layer):
+    shapes = []
+    for node in getattr(layer, "_inbound_nodes", []) or []:
+        for tensor in getattr(node, "output_tensors", []) or []:
+            shape = getattr(tensor, "shape", None)
+            if shape is not None:
+                shapes.append(tuple(shape))
+    return shapes
 
 
 def rebuilt(result):

@@ -86,14 +86,43 @@ class Memo:
 
     def verdict(self, task, case, outcome, compute: Callable[[], Any]) -> Any:
         """judge_case(task, case, outcome) once per distinct answer; each caller gets its own copy."""
-        try:
-            key = ("verdict", task.name, task.reference, task.compare,
-                   digest((case.label, case.args, case.kwargs, case.expect, case.reason, case.hidden)),
-                   digest((outcome.kind, outcome.value, outcome.error, outcome.args_after)))
-        except TypeError:
+        key = _verdict_key(task, case, outcome)
+        if key is None:
             return compute()
         verdict = self.get(key, compute)
         return dataclasses.replace(verdict, extra=dict(verdict.extra))
+
+    def verdicts(self, task, items: list, compute_many: Callable[[list], list]) -> list:
+        """verdict() for many (case, outcome) pairs, the ones not yet known judged by one compute_many(pairs)."""
+        keys = [_verdict_key(task, case, outcome) for case, outcome in items]
+        found: list = [None] * len(items)
+        with self._lock:
+            for i, key in enumerate(keys):
+                if key is not None and key in self._values:
+                    self._values.move_to_end(key)
+                    self.hits += 1
+                    found[i] = self._values[key]
+        missing = [i for i, v in enumerate(found) if v is None]
+        if missing:
+            computed = compute_many([items[i] for i in missing])
+            with self._lock:
+                for i, verdict in zip(missing, computed):
+                    found[i] = verdict
+                    self.misses += 1
+                    if keys[i] is not None:
+                        self._values[keys[i]] = verdict
+                while len(self._values) > self.size:
+                    self._values.popitem(last=False)
+        return [dataclasses.replace(v, extra=dict(v.extra)) for v in found]
+
+
+def _verdict_key(task, case, outcome):
+    try:
+        return ("verdict", task.name, task.reference, task.compare,
+                digest((case.label, case.args, case.kwargs, case.expect, case.reason, case.hidden)),
+                digest((outcome.kind, outcome.value, outcome.error, outcome.args_after)))
+    except TypeError:
+        return None
 
 
 def _read_only(value):

@@ -139,3 +139,11 @@ def test_attacks_are_blocked_by_the_fallback_jail():
     failed = [lines[d][1] for stem, d in descriptions.items()
               if stem not in OPEN["uid+seccomp"] and lines[d.strip()][0] != "blocked"]
     assert not failed, "\n".join(failed)
+from tests.attacks.keras.harness import KERAS_ATTACKS, run_keras_attack  # noqa: E402
+
+
+@pytest.mark.parametrize("path", KERAS_ATTACKS, ids=lambda p: p.stem)
+def test_keras_attack_is_blocked(path):
+    """Keras attacks (tests/attacks/keras/): the verdict a correct grader gives, and the next student unharmed."""
+    result = run_keras_attack(path)
+    assert result.blocked, "%s: %s" % (result.description, result.how)

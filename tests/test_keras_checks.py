@@ -260,3 +260,84 @@ def test_payload_flags_survive_the_rebuild_and_a_training_step():
     payload = model_payload(base)
     rebuilt = kc.apply_payload_flags(kc.rebuild(payload), payload)
     assert rebuilt.trainable_weights == []
+
+
+# ------------------------------------------------------------------ facts the grader observes itself (issue 12, item 2)
+
+
+def test_a_patched_array_equal_in_the_child_does_not_hide_mutation_or_global_randomness(monkeypatch):
+    """The probe used to decide "reproducible" and "not mutated" with np.array_equal, which the student can replace."""
+    from autograder.grading import call_reference
+    flip = ex4.EXERCISE.task("random_flip")
+    case = flip.public[0]
+    monkeypatch.setattr(np, "array_equal", lambda a, b, equal_nan=False: True)
+
+    def global_flip(image, rng, p=0.5):
+        return image[:, ::-1].copy() if np.random.random() < p else image.copy()
+
+    def zeroes_input(image, rng, p=0.5):
+        out = image[:, ::-1].copy() if rng.random() < p else image.copy()
+        image[...] = 0
+        return out
+    global_result = _flip_result(global_flip, case)
+    mutating_result = _flip_result(zeroes_input, case)
+    monkeypatch.undo()                       # the grader's own numpy
+    expected = call_reference(flip.reference, case)
+    verdict = flip.compare(global_result, expected)
+    assert not verdict.passed and verdict.misconception is ex4.USES_GLOBAL_RANDOM
+    verdict = flip.compare(mutating_result, expected)
+    assert not verdict.passed and "in place" in verdict.message
+    assert "mutated" not in mutating_result and "reproducible" not in mutating_result   # no conclusions from the child
+
+
+def _compiled_with(optimizer_factory, loss="sparse_categorical_crossentropy", metrics=("accuracy",)):
+    def compile_for_fine_tuning(model, learning_rate=1e-5):
+        model.compile(optimizer=optimizer_factory(learning_rate), loss=loss, metrics=list(metrics))
+        return model
+    return probes.compile_config(compile_for_fine_tuning, 3e-4)
+
+
+def test_compile_is_judged_on_the_serialized_config_with_keras_own_rmsprop_only():
+    from autograder.exercises import ex7
+    keras = kc.keras()
+    expected = ex7.reference_compile(3e-4)
+
+    class RMSprop(keras.optimizers.Adam):
+        pass
+    RMSprop.__module__ = "keras.optimizers"
+
+    class Sneaky(keras.optimizers.RMSprop):   # Keras' RMSprop's settings, but the student's class
+        pass
+    Sneaky.__name__ = "RMSprop"
+
+    assert ex7.judge_compile(_compiled_with(keras.optimizers.RMSprop), expected).passed
+    for factory in (RMSprop, keras.optimizers.Adam):
+        verdict = ex7.judge_compile(_compiled_with(factory), expected)
+        assert not verdict.passed and verdict.misconception is ex7.WRONG_OPTIMIZER, verdict.message
+    verdict = ex7.judge_compile(_compiled_with(Sneaky), expected)
+    assert not verdict.passed, verdict.message
+    verdict = ex7.judge_compile(_compiled_with(keras.optimizers.RMSprop, loss="categorical_crossentropy"), expected)
+    assert not verdict.passed and verdict.misconception is ex7.CATEGORICAL
+    verdict = ex7.judge_compile(_compiled_with(keras.optimizers.RMSprop, metrics=("mse",)), expected)
+    assert not verdict.passed and "accuracy" in verdict.message
+    forged = dict(_compiled_with(keras.optimizers.Adam), optimizer="RMSprop", optimizer_module="keras.optimizers")
+    assert not ex7.judge_compile(forged, expected).passed          # the old self-reported fields count for nothing
+
+
+def test_the_pretrained_base_is_found_by_its_weights_not_its_names():
+    import coursedata
+    from reference import features
+    from autograder.exercises import ex6
+    expected = ex6.reference_frozen(5, False)
+
+    def judged(base):
+        return ex6.judge_frozen(probes.model_payload(features.build_frozen_model(base, 5)), expected)
+    renamed = coursedata.load_pretrained_base()
+    for k, layer in enumerate(renamed.layers):
+        layer.name = "mine_%d" % k                       # names prove nothing either way
+    assert judged(renamed).passed
+    retrained = coursedata.load_pretrained_base()
+    kernel = retrained.get_layer("conv2").kernel
+    kernel.assign(kernel.numpy() + 1e-3)                  # not the shipped weights
+    verdict = judged(retrained)
+    assert not verdict.passed and "pre-trained base" in verdict.message

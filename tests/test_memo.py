@@ -93,3 +93,32 @@ def test_size_is_bounded():
     for k in range(10):
         memo.get((k,), lambda: k)
     assert len(memo._values) == 3
+
+
+def test_verdicts_judges_only_unknown_answers_in_one_call():
+    class Task:
+        name, reference, compare = "t", staticmethod(len), staticmethod(max)
+
+    def case(label):
+        class Case:
+            args, kwargs, expect, reason, hidden = (np.ones(2),), {}, "value", "", False
+        Case.label = label
+        return Case
+
+    class Outcome:
+        kind, value, error, args_after = "value", np.ones(2), None, []
+
+    memo = Memo()
+    a, b, c = case("a"), case("b"), case("c")
+    memo.verdict(Task, a, Outcome, lambda: Verdict(True, "known"))
+    asked = []
+
+    def judge(items):
+        asked.append([item[0].label for item in items])
+        return [Verdict(False, item[0].label) for item in items]
+    got = memo.verdicts(Task, [(a, Outcome), (b, Outcome), (c, Outcome)], judge)
+    assert asked == [["b", "c"]]
+    assert [(v.passed, v.message) for v in got] == [(True, "known"), (False, "b"), (False, "c")]
+    got[1].extra["got"] = 1
+    again = memo.verdicts(Task, [(b, Outcome)], judge)
+    assert asked == [["b", "c"]] and again[0].message == "b" and "got" not in again[0].extra

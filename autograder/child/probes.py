@@ -6,6 +6,31 @@ student's function, and returns only wire-safe values — arrays, numbers,
 strings and a model's JSON config with its weights. The grader (parent)
 rebuilds models from that config in Keras' safe mode and judges them; nothing
 here decides a grade.
+
+Facts, not conclusions. This code runs in the student's process after the
+student's cells, so the student can replace any function it calls (the ex4
+attack replaced np.array_equal) or the probe itself. So a probe reports raw
+observations and the grader draws every conclusion: ex4 sends back both runs'
+outputs and every input array as the function left it (the grader compares
+them with what it sent: reproducibility, mutation); ex6 sends the model's
+config and weights (the grader finds the pre-trained base by its weights, not
+its names); ex7 sends the serialized compile config (the grader accepts only
+Keras' own RMSprop by module, class and config keys) and the base's config
+(the grader reads every trainable flag from it).
+
+Facts that stay child-reported, and why they cannot raise a score:
+- "same_object" (ex7: the function returned the object it was given). A
+  student able to forge it by replacing the probe can as easily write
+  ``return conv_base``/``return model``; the flags, weights and compile config
+  the grader judges are read from that object either way.
+- "base_trainable" of ex6's frozen model: reported, but not used by any verdict
+  (the grader reads trainability from the rebuilt config and watches a
+  training step).
+- The values themselves (outputs, configs, weights): what a function returns is
+  by definition what the child says it returned. Forging them costs the
+  student what computing them honestly would: the grader judges values it
+  can check (statistics over many calls, weights equal to the shipped base's,
+  a config it rebuilds), never a summary the child computed.
 """
 import os
 
@@ -13,6 +38,9 @@ import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras  # noqa: E402
+
+# taken before any student code runs, so that patching numpy's module attributes does not change the probes
+_array, _stack, _asarray = np.array, np.stack, np.asarray
 
 ASSETS = None   # set by the runner: the coursedata folder, holding pretrained_base.keras
 
@@ -65,7 +93,7 @@ def _as_output(value):
     if value is None or isinstance(value, (str, bytes, dict)):
         return None
     try:
-        array = np.array(value, copy=True)
+        array = _array(value, copy=True)
     except Exception:  # noqa: BLE001 - anything that is not array-like
         return None
     return array if array.dtype.kind in "biuf" else None
@@ -74,21 +102,22 @@ def _as_output(value):
 def _calls(call, image, n, seed, global_seed):
     """n calls call(copy_of_image, rng) sharing one Generator(seed), np.random seeded with global_seed.
 
-    Each call gets its own copy of ``image`` (so a function that changes its
-    input is caught on every call, not only when the changes do not cancel
-    out) and each result is copied at once (so a returned view or a reused
-    buffer cannot change later). Returns {"outputs": (n, ...) array,
-    "mutated": bool}, or {"problem": text} when a result is not an array or
-    the results' shapes differ. Exceptions from the function propagate.
+    Each call gets its own copy of ``image`` and each result is copied at
+    once (so a returned view or a reused buffer cannot change later).
+    Returns {"outputs": (n, ...) array, "inputs_after": (n, ...) array: each
+    call's input as the function left it}, or {"problem": text} when a result
+    is not an array or the results' shapes differ. The grader compares the
+    inputs with the image it sent (mutation); nothing is concluded here.
+    Exceptions from the function propagate.
     """
-    image = np.asarray(image)
+    image = _asarray(image)
     rng = np.random.default_rng(seed)
     np.random.seed(global_seed)   # a solution using np.random (not rng) shows up as irreproducible
-    outputs, mutated = [], False
+    outputs, inputs = [], []
     for _ in range(n):
-        x = image.copy()
+        x = _array(image, copy=True)
         result = call(x, rng)
-        mutated = mutated or x.shape != image.shape or not np.array_equal(x, image)
+        inputs.append(x)
         out = _as_output(result)
         if out is None:
             return {"problem": "returned %s, not an array of numbers" % _type_name(result)}
@@ -96,16 +125,22 @@ def _calls(call, image, n, seed, global_seed):
             return {"problem": "returned arrays of different shapes in different calls (%s and %s)"
                                % (outputs[0].shape, out.shape)}
         outputs.append(out)
-    return {"outputs": np.stack(outputs).astype(np.float64), "mutated": bool(mutated)}
+    after = _stack(inputs) if all(i.shape == image.shape for i in inputs) else _array(
+        [i.shape for i in inputs], dtype=np.int64)     # a reshaped input: its shape is the evidence
+    return {"outputs": _stack(outputs).astype(np.float64), "inputs_after": after}
 
 
 def _twice(call, image, n, seed, global_seed):
-    """_calls, then the same again with a fresh Generator(seed) but another np.random seed."""
+    """_calls, then the same again with a fresh Generator(seed) but another np.random seed.
+
+    The second run's outputs come back as "again" (None if that run went
+    wrong); the grader compares them with the first run's.
+    """
     first = _calls(call, image, n, seed, global_seed)
     if "problem" in first:
         return first
     again = _calls(call, image, n, seed, global_seed + 1)
-    first["reproducible"] = "problem" not in again and bool(np.array_equal(again["outputs"], first["outputs"]))
+    first["again"] = again.get("outputs")
     return first
 
 
@@ -204,63 +239,18 @@ def freeze(function, n, arrive_trainable):
 
 
 def compile_config(function, learning_rate):
-    """compile_for_fine_tuning(model, learning_rate): what the model was compiled with; None: the default."""
+    """compile_for_fine_tuning(model, learning_rate): the model's serialized compile config; None: the default.
+
+    The grader reads the optimizer, loss and metrics from "compile_config"
+    (JSON text, as Keras would save it), accepting only Keras' own classes.
+    """
+    import json
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
     returned = function(model) if learning_rate is None else function(model, learning_rate)
-    optimizer = getattr(model, "optimizer", None)
-    config = model.get_compile_config() if getattr(model, "compiled", False) else None
-    loss = config.get("loss") if config else None
-    return {
-        "same_object": returned is model,
-        "compiled": config is not None,
-        "optimizer": type(optimizer).__name__ if optimizer is not None else "",
-        "optimizer_module": type(optimizer).__module__ if optimizer is not None else "",
-        "learning_rate": _learning_rate(optimizer),
-        "loss": _name(loss) if config else "",
-        "from_logits": bool(isinstance(loss, dict) and isinstance(loss.get("config"), dict)
-                            and loss["config"].get("from_logits")),
-        "metrics": [_name(m) for m in _flat(config.get("metrics"))] if config else [],
-    }
-
-
-def _learning_rate(optimizer):
-    if optimizer is None:
-        return -1.0
-    try:
-        return float(keras.ops.convert_to_numpy(optimizer.learning_rate))
-    except Exception:  # noqa: BLE001 - an object without a numeric learning rate
-        return -1.0
-
-
-def _flat(items):
-    """Metrics as a flat list, whether given as a list, a nested list or a dict of lists."""
-    if items is None:
-        return []
-    if isinstance(items, dict):
-        items = list(items.values())
-    if not isinstance(items, (list, tuple)):
-        return [items]
-    flat = []
-    for item in items:
-        flat.extend(_flat(item) if isinstance(item, (list, tuple, dict)) and not _is_serialized(item) else [item])
-    return flat
-
-
-def _is_serialized(item):
-    return isinstance(item, dict) and "class_name" in item
-
-
-def _name(item):
-    """A loss or metric as a plain name, whether given as a string, a function or an object."""
-    if isinstance(item, str):
-        return item
-    if isinstance(item, dict):
-        inner = item.get("config")
-        if isinstance(inner, dict) and isinstance(inner.get("name"), str):
-            return inner["name"]
-        if isinstance(inner, str):          # a function: {"class_name": "function", "config": "name"}
-            return inner
-        return str(item.get("class_name", ""))
-    if isinstance(item, (list, tuple)):
-        return ",".join(_name(i) for i in item)
-    return getattr(item, "name", None) or getattr(item, "__name__", None) or type(item).__name__
+    config = None
+    if getattr(model, "compiled", False):
+        try:
+            config = json.dumps(model.get_compile_config())
+        except Exception:  # noqa: BLE001 - a compile config Keras itself could not save
+            config = ""
+    return {"same_object": returned is model, "compiled": config is not None, "compile_config": config or ""}

@@ -4,7 +4,10 @@
 Generator (probes ``flip_many`` / ``crop_many``); every output must be a legal
 result, the frequencies must be consistent with the contract, and a second run
 with a fresh Generator of the same seed (and another ``np.random`` seed) must
-give the same outputs. Keras is imported only when a model is judged.
+give the same outputs. The child reports only what it observed (both runs'
+outputs, each input as the function left it); this module compares them with
+the image the grader sent. Those two tasks are judged here, in the grader
+(JUDGED_IN_GRADER); the Keras model is judged in the cage (autograder/judge).
 
 False failures. Each statistical case of random_flip and random_crop rejects a
 correct solution with probability at most ALPHA = 1e-7 (exact binomial tails,
@@ -65,6 +68,7 @@ AUG_MISSING = Misconception(
     "The model holds three layers: RandomFlip(flip), RandomRotation(rotation), RandomZoom(zoom).")
 
 WANTED_LAYERS = ["RandomFlip", "RandomRotation", "RandomZoom"]
+JUDGED_IN_GRADER = ("random_flip", "random_crop")   # arrays only: no Keras, no cage
 DEFAULTS = {"flip": "horizontal", "rotation": 0.1, "zoom": 0.2}
 
 
@@ -81,14 +85,28 @@ def expect_flips(image, p, seed, n, global_seed):
 
 
 def _outputs_problem(result):
-    """A failing Verdict if the probe's result is not usable outputs, or the input was changed."""
+    """A failing Verdict if the probe's result is not usable outputs."""
     if not isinstance(result, dict):
         return Verdict(False, "returned something the grader cannot use")
     if "problem" in result:
-        return Verdict(False, str(result["problem"]))
-    if not isinstance(result.get("outputs"), np.ndarray):
+        return Verdict(False, str(result["problem"])[:300])
+    if not isinstance(result.get("outputs"), np.ndarray) or result["outputs"].ndim < 1:
         return Verdict(False, "returned something the grader cannot use")
     return None
+
+
+def _mutated(result, image, n) -> bool:
+    """Whether any call left its input different from the image the grader sent (judged here, not in the child)."""
+    after = result.get("inputs_after")
+    if not isinstance(after, np.ndarray) or after.shape != (n,) + image.shape:
+        return True
+    return not bool(np.array_equal(after, np.broadcast_to(image, after.shape)))
+
+
+def _reproducible(result) -> bool:
+    """Whether the second run, with a fresh Generator of the same seed, gave exactly the first run's outputs."""
+    again, outputs = result.get("again"), result["outputs"]
+    return isinstance(again, np.ndarray) and again.shape == outputs.shape and bool(np.array_equal(again, outputs))
 
 
 def _close(outputs, target):
@@ -113,10 +131,10 @@ def judge_flips(result, expected) -> Verdict:
                            misconception=FLIP_VERTICAL)
         return Verdict(False, "some results are neither an equal copy of the image nor its left-right mirror "
                        "image[:, ::-1]")
-    if result.get("mutated"):
+    if _mutated(result, img, len(outputs)):
         return Verdict(False, "the results are right, but your function changed its input array in place; "
                        "work on a copy (image[:, ::-1].copy() or np.flip(image, axis=1))")
-    if not result.get("reproducible"):
+    if not _reproducible(result):
         return Verdict(False, "two runs with generators of the same seed gave different results",
                        misconception=USES_GLOBAL_RANDOM)
     k = int(mirror.sum())
@@ -190,9 +208,9 @@ def judge_crops(result, expected) -> Verdict:
             position[_close(outputs, img[i:i + h, j:j + w]) & (position < 0)] = i * cols + j
     if (position < 0).any():
         return Verdict(False, "some results are not a window image[i:i+h, j:j+w] of the image")
-    if result.get("mutated"):
+    if _mutated(result, img, len(outputs)):
         return Verdict(False, "the results are right, but your function changed its input array in place")
-    if not result.get("reproducible"):
+    if not _reproducible(result):
         return Verdict(False, "two runs with generators of the same seed gave different results",
                        misconception=USES_GLOBAL_RANDOM)
     if len(outputs) != n:
@@ -275,7 +293,7 @@ def judge_augmentation(result, reference) -> Verdict:
     student, problem = kc.rebuilt(result)
     if problem:
         return problem
-    if result.get("class") != "Sequential" or type(student).__name__ != "Sequential":
+    if type(student).__name__ != "Sequential":     # the rebuilt model's class, not the class the child reports
         return Verdict(False, "returned a %s model; build a keras.Sequential of the three layers"
                        % type(student).__name__)
     kinds = kc.layer_kinds(student)

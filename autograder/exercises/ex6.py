@@ -3,7 +3,9 @@
 The child hands the student's functions a fresh copy of the base (probes
 ``extract_features``, ``feature_classifier``, ``frozen_model``,
 ``feature_maps``); arrays come back as arrays, models as payloads rebuilt here
-in Keras' safe mode. The classifier is trained here, on features the reference
+in Keras' safe mode, after the allowlist (autograder/judge/allow.py). Every
+task is judged in the cage (autograder/judge): a fresh, limited process per
+judgement. The pre-trained base is recognised by its weights, not its names. The classifier is trained here, on features the reference
 extracts, with fixed seeds. Keras, the reference and the course data are
 imported only when a case is judged.
 
@@ -76,9 +78,36 @@ def _base():
     return coursedata.load_pretrained_base()
 
 
-@functools.lru_cache(maxsize=1)
-def _base_names() -> tuple[str, ...]:
-    return tuple(layer.name for layer in _base().layers)
+def _base_run(layers) -> int | None:
+    """Where the shipped pre-trained base sits in ``layers`` (flattened), found by its weights; None if nowhere.
+
+    The base is a run of len(base.layers) consecutive layers of the base's
+    classes, with the base's configs (names and trainable flags aside) and
+    weights equal to the shipped base's, moving statistics included. Names
+    prove nothing: any layer can be called "conv1".
+    """
+    base = _base().layers
+    count = len(base)
+    wanted = [(type(layer), _config_without_names(layer), [np.asarray(w) for w in layer.get_weights()])
+              for layer in base]
+    for start in range(len(layers) - count + 1):
+        if all(_same_layer(layers[start + j], *wanted[j]) for j in range(count)):
+            return start
+    return None
+
+
+def _config_without_names(layer) -> dict:
+    config = dict(layer.get_config())
+    config.pop("name", None)
+    config.pop("trainable", None)
+    return config
+
+
+def _same_layer(layer, kind, config, weights) -> bool:
+    if type(layer) is not kind or _config_without_names(layer) != config:
+        return False
+    got = layer.get_weights()
+    return len(got) == len(weights) and all(g.shape == w.shape and np.array_equal(g, w) for g, w in zip(got, weights))
 
 
 @functools.lru_cache(maxsize=1)
@@ -181,7 +210,10 @@ def judge_classifier(result, reference) -> Verdict:
         return Verdict(False, "the model has no Dropout layer")
     if feature_shape != FEATURE_SHAPE or num_classes != NUM_CLASSES:
         return Verdict(True)      # other shapes: structure only (training once, on the base's features, is enough)
-    accuracy = train_classifier(result, feature_shape)
+    try:
+        accuracy = train_classifier(result, feature_shape)
+    except kc.ModelRejected as exc:
+        return Verdict(False, str(exc))
     if accuracy < ACCURACY_THRESHOLD:
         hint = ""
         if "GlobalAveragePooling2D" in kinds or "GlobalMaxPooling2D" in kinds:
@@ -198,7 +230,7 @@ def train_classifier(payload, feature_shape) -> float:
     shape = (-1,) + tuple(feature_shape)
     settings = CLASSIFIER_TRAINING
     k.utils.set_random_seed(settings["seed"])
-    model = k.models.model_from_json(payload["config"])   # fresh weights: same start on every run
+    model = kc.rebuild(payload, kc.MAX_TRAIN_MACS, weights=False)   # fresh weights: same start on every run
     model.compile(optimizer=k.optimizers.Adam(settings["learning_rate"]),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     model.fit(f_train.reshape(shape), y_train, epochs=settings["epochs"], batch_size=settings["batch_size"],
@@ -224,11 +256,11 @@ def judge_frozen(result, expected) -> Verdict:
     if problem:
         return problem
     layers = list(kc.all_layers(student))
-    base_names = _base_names()
-    in_base = [layer.name in base_names for layer in layers]
-    if sum(in_base) != len(base_names):
-        return Verdict(False, "the pre-trained base is not (all) in the model; apply conv_base itself to the inputs")
-    first_base = in_base.index(True)
+    first_base = _base_run(layers)
+    if first_base is None:
+        return Verdict(False, "the pre-trained base, with its pre-trained weights, is not in the model; apply "
+                       "conv_base itself to the inputs")
+    in_base = [first_base <= i < first_base + len(_base().layers) for i in range(len(layers))]
     flips = [i for i, layer in enumerate(layers) if type(layer).__name__ == "RandomFlip"]
     if expected["with_augmentation"]:
         if not flips:

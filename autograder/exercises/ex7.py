@@ -1,12 +1,15 @@
 """ex7 fine-tuning with partial freezing (Chollet, listing 8.27).
 
 ``freeze_all_but_last`` runs in the child on a fresh copy of the shipped base
-that arrives trainable or frozen (probe ``freeze``); its flags come back in the
-model payload. Here the base is rebuilt from that payload (safe mode, the flags
-as reported), given a small head and trained for one step: exactly the
-unfrozen layers' trainable weights must move. ``compile_for_fine_tuning`` is
-judged on what the model was compiled with (probe ``compile_config``).
-Keras and the reference are imported only when a case is judged.
+that arrives trainable or frozen (probe ``freeze``); the base comes back as
+its config and weights. In the cage (autograder/judge) the base is rebuilt
+from that config (allowlist, safe mode), every trainable flag read from the
+rebuilt config, and the base given a small head and trained for one step:
+exactly the unfrozen layers' trainable weights must move.
+``compile_for_fine_tuning`` is judged here, in the grader, on the model's
+serialized compile config (probe ``compile_config``): only Keras' own RMSprop,
+by module, class name and config keys, is accepted, never a class name the
+child reports.
 """
 from __future__ import annotations
 
@@ -47,6 +50,12 @@ CATEGORICAL = Misconception(
 
 ACCURACY_NAMES = {"accuracy", "acc", "sparse_categorical_accuracy"}
 SPARSE_LOSS = "sparse_categorical_crossentropy"
+JUDGED_IN_GRADER = ("compile_for_fine_tuning",)   # JSON only: no Keras, no cage
+# the keys of keras.optimizers.RMSprop().get_config() (tests/test_keras_checks.py checks them against Keras)
+RMSPROP_KEYS = frozenset({"name", "learning_rate", "weight_decay", "clipnorm", "global_clipnorm", "clipvalue",
+                          "use_ema", "ema_momentum", "ema_overwrite_frequency", "loss_scale_factor",
+                          "gradient_accumulation_steps", "rho", "momentum", "epsilon", "centered"})
+MAX_COMPILE_CONFIG = 200_000    # characters of a compile config
 
 
 @functools.lru_cache(maxsize=None)
@@ -88,10 +97,15 @@ def judge_freeze(result, expected) -> Verdict:
     problem = kc.payload_problem(result)
     if problem:
         return problem
-    flags, want, n = result.get("trainable"), expected["flags"], expected["n"]
-    if not isinstance(flags, list) or len(flags) != len(want):
+    try:
+        base = kc.rebuild(result)
+    except kc.ModelRejected as exc:
+        return Verdict(False, str(exc))
+    # the flags as the rebuilt config holds them (never a list the child reports beside it)
+    flags, want, n = [bool(layer.trainable) for layer in base.layers], expected["flags"], expected["n"]
+    if len(flags) != len(want):
         return Verdict(False, "the base's layers were changed (added or removed); only set their trainable flags")
-    if result.get("base_trainable") is not True:
+    if not _model_trainable(result):
         why = FORGOT_TRAINABLE if not expected["arrive_trainable"] else None
         return Verdict(False, "conv_base.trainable is False afterwards, so no layer of the base can train; "
                        "set conv_base.trainable = True first", misconception=why)
@@ -108,18 +122,24 @@ def judge_freeze(result, expected) -> Verdict:
         return Verdict(False, "%d of the %d layers are trainable afterwards, not the right ones"
                        % (trainable, count),
                        "expected trainable flags %s, got %s" % (want, flags), misconception=why)
-    if not result.get("same_object"):
+    if not result.get("same_object"):    # child-reported: see child/probes.py on why it cannot raise a score
         return Verdict(False, "the flags are right, but the function must return the same conv_base object "
                        "(return conv_base)")
-    return _judge_training_step(result, want)
+    return _judge_training_step(base, want)
 
 
-def _judge_training_step(payload, flags) -> Verdict:
-    """Rebuild the base with the reported flags, add a head, train one step: exactly the unfrozen layers move."""
+def _model_trainable(payload) -> bool:
+    """The base's own trainable flag, from its serialized config (a Sequential does not rebuild it)."""
+    import json
     try:
-        base = kc.apply_payload_flags(kc.rebuild(payload), payload)
-    except kc.ModelRejected as exc:
-        return Verdict(False, str(exc))
+        config = json.loads(payload["config"]).get("config")
+    except (ValueError, RecursionError, AttributeError):
+        return False
+    return not isinstance(config, dict) or config.get("trainable", True) is not False
+
+
+def _judge_training_step(base, flags) -> Verdict:
+    """Add a head to the rebuilt base, train one step: exactly the unfrozen layers move."""
     x, y = _batch()
     model = kc.with_head(base, x.shape[1:], 5)
     before_all, before_trainable = kc.snapshot(base.layers), kc.trainable_snapshot(base.layers)
@@ -159,30 +179,113 @@ def judge_compile(result, expected) -> Verdict:
         return Verdict(False, "returned something the grader cannot use")
     if not result.get("compiled"):
         return Verdict(False, "the model was not compiled: call model.compile(...)")
-    optimizer = str(result.get("optimizer"))
-    if optimizer != "RMSprop" or not str(result.get("optimizer_module", "")).startswith("keras"):
-        return Verdict(False, "compiled with the optimizer %s, not keras.optimizers.RMSprop" % optimizer,
+    config = _compile_config(result.get("compile_config"))
+    if config is None:
+        return Verdict(False, "the model's compile settings cannot be saved by Keras (a custom optimizer, loss "
+                       "or metric?); use keras.optimizers.RMSprop and the loss and metric names")
+    optimizer = config.get("optimizer")
+    name = _optimizer_name(optimizer)
+    if name != "RMSprop":
+        return Verdict(False, "compiled with the optimizer %s, not keras.optimizers.RMSprop" % name,
                        misconception=WRONG_OPTIMIZER)
-    rate, want = result.get("learning_rate"), expected["learning_rate"]
-    if not isinstance(rate, float) or abs(rate - want) > LR_RTOL * want:
-        hard_coded = any(abs(rate - v) <= LR_RTOL * v for v in (1e-5, 1e-3, 1e-4) if abs(v - want) > LR_RTOL * want) \
-            if isinstance(rate, float) else False
+    rate, want = optimizer["config"].get("learning_rate"), expected["learning_rate"]
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)):
+        return Verdict(False, "the optimizer's learning rate is not a number (a schedule?); pass the "
+                       "learning_rate argument", misconception=WRONG_LR)
+    rate = float(rate)
+    if abs(rate - want) > LR_RTOL * want:
+        hard_coded = any(abs(rate - v) <= LR_RTOL * v for v in (1e-5, 1e-3, 1e-4) if abs(v - want) > LR_RTOL * want)
         return Verdict(False, "the optimizer's learning rate is %g, not the learning_rate argument%s"
                        % (rate, " (a fixed value?)" if hard_coded else ""),
                        "expected %g" % want, misconception=WRONG_LR)
-    loss = str(result.get("loss"))
+    loss, from_logits = _loss(config.get("loss"))
     if loss != SPARSE_LOSS:
         why = CATEGORICAL if loss in ("categorical_crossentropy", "CategoricalCrossentropy") else None
         return Verdict(False, "the loss is %r, not \"sparse_categorical_crossentropy\"" % loss[:80],
                        misconception=why)
-    if result.get("from_logits"):
+    if from_logits:
         return Verdict(False, "the loss has from_logits=True, but the model already outputs softmax probabilities")
-    metrics = [str(m) for m in result.get("metrics") or []]
+    metrics = [_metric(m) for m in _flat(config.get("metrics"))]
     if not ACCURACY_NAMES & set(metrics):
-        return Verdict(False, "the metrics %s do not include accuracy: metrics=[\"accuracy\"]" % metrics[:5])
-    if not result.get("same_object"):
+        return Verdict(False, "the metrics %s do not include accuracy: metrics=[\"accuracy\"]"
+                       % [m[:40] for m in metrics[:5]])
+    if not result.get("same_object"):    # child-reported: see child/probes.py on why it cannot raise a score
         return Verdict(False, "the model is compiled right, but the function must return it (return model)")
     return Verdict(True)
+
+
+def _compile_config(text) -> dict | None:
+    import json
+    if not isinstance(text, str) or not text or len(text) > MAX_COMPILE_CONFIG:
+        return None
+    try:
+        config = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return config if isinstance(config, dict) else None
+
+
+def _builtin(item, module: str) -> bool:
+    """A serialized object of Keras' own ``module``: no registered (custom) name."""
+    return (isinstance(item, dict) and item.get("module") == module and item.get("registered_name") is None
+            and isinstance(item.get("class_name"), str) and isinstance(item.get("config"), dict))
+
+
+def _optimizer_name(optimizer) -> str:
+    """The optimizer's class if it is one of Keras' own, by its serialized config; a description otherwise.
+
+    An Adam subclass named RMSprop (whatever __module__ it claims) is not
+    accepted: its serialized config has Adam's keys, or a registered name.
+    """
+    if isinstance(optimizer, str):
+        return optimizer[:40]
+    if not isinstance(optimizer, dict):
+        return "(unknown)"
+    name = str(optimizer.get("class_name"))[:40]
+    if not _builtin(optimizer, "keras.optimizers"):
+        return "%s (not Keras' own class)" % name
+    if name == "RMSprop" and set(optimizer["config"]) != RMSPROP_KEYS:
+        return "RMSprop (its settings are not those of keras.optimizers.RMSprop)"
+    return name
+
+
+def _loss(loss) -> tuple[str, bool]:
+    """(the loss as a name, from_logits) if it is one of Keras' own; a description that matches nothing otherwise."""
+    if isinstance(loss, str):
+        return loss, False
+    if isinstance(loss, dict) and loss.get("class_name") == "function" and isinstance(loss.get("config"), str):
+        return loss["config"], False                    # a function, resolved by name when loaded: Keras' own
+    if _builtin(loss, "keras.losses"):
+        name = loss["class_name"]
+        snake = {"SparseCategoricalCrossentropy": SPARSE_LOSS, "CategoricalCrossentropy": "categorical_crossentropy"}
+        return snake.get(name, name), bool(loss["config"].get("from_logits"))
+    return ("(a custom loss)" if isinstance(loss, dict) else "(none)"), False
+
+
+def _metric(metric) -> str:
+    if isinstance(metric, str):
+        return metric
+    if isinstance(metric, dict) and metric.get("class_name") == "function" and isinstance(metric.get("config"), str):
+        return metric["config"]
+    if _builtin(metric, "keras.metrics"):
+        snake = {"SparseCategoricalAccuracy": "sparse_categorical_accuracy", "Accuracy": "accuracy"}
+        return snake.get(metric["class_name"], metric["class_name"])
+    return "(a custom metric)"
+
+
+def _flat(items, depth=0):
+    """Metrics as a flat list, whether given as a list, a nested list or a dict of lists."""
+    if items is None or depth > 5:
+        return []
+    if isinstance(items, dict) and "class_name" not in items:
+        items = list(items.values())
+    if not isinstance(items, list):
+        return [items]
+    flat = []
+    for item in items[:50]:
+        flat.extend(_flat(item, depth + 1) if isinstance(item, (list, dict)) and not (
+            isinstance(item, dict) and "class_name" in item) else [item])
+    return flat
 
 
 EXERCISE = Exercise(
