@@ -50,12 +50,20 @@ fi
 ISOLATION=""
 cd "$(dirname "$0")"
 [ -f cli.py ] || cd "$ROOT/source"
-if ! python3 cli.py grade {key} "$SUBMISSION" --format gradescope $ISOLATION > "$ROOT/results/results.json.tmp" \\
-        2> "$ROOT/results/stderr.txt"; then
+python3 cli.py grade {key} "$SUBMISSION" --format gradescope $ISOLATION > "$ROOT/results/results.json.tmp" \\
+    2> "$ROOT/results/stderr.txt"
+STATUS=$?
+if [ "$STATUS" -eq 0 ]; then
+    mv "$ROOT/results/results.json.tmp" "$ROOT/results/results.json"
+elif [ "$STATUS" -eq 3 ] || [ "$STATUS" -eq 4 ]; then
+    # no jail works here (3) or the grader failed (4): not the submission's doing, so no score at all;
+    # Gradescope shows an autograder failure to staff, who can re-run it
+    cat "$ROOT/results/stderr.txt" >&2
+    rm -f "$ROOT/results/results.json.tmp" "$ROOT/results/results.json"
+    exit "$STATUS"
+else
     MESSAGE=$(python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read()[-2000:]))' "$ROOT/results/stderr.txt")
     echo "{{\\"score\\": 0, \\"output\\": $MESSAGE, \\"tests\\": []}}" > "$ROOT/results/results.json"
-else
-    mv "$ROOT/results/results.json.tmp" "$ROOT/results/results.json"
 fi
 """
 

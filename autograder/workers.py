@@ -87,6 +87,7 @@ class Worker:
                   "assets": ASSETS_IN_SANDBOX if self.sandboxed else ASSETS, "sandboxed": self.sandboxed,
                   "isolation": isolation, "jail": list(self.jail) if isolation == jail.UID_SECCOMP else None,
                   "tmp_bytes": TMP_BYTES, "max_processes": max_processes,
+                  "group": self.group.path if self.group and isolation == jail.UID_SECCOMP else None,
                   "keep_under_tmp": [p for p in sorted(_python_paths()) if _under_tmp(p)]}
         self._sources: list[str] = []
         command = _command(self, json.dumps(config))

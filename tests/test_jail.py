@@ -179,5 +179,11 @@ def test_gradescope_uses_the_fallback_jail_and_keeps_the_grader_private(tmp_path
         assert conv["score"] == 0, conv   # the reference could not be read
         assert not os.path.exists(os.path.join(root, "results", "pwned.txt"))
         assert "pwned" not in open(os.path.join(root, "results", "results.json")).read()
+        # where no jail works at all: an autograder failure (exit 3), never a score
+        refused = subprocess.run(jailenv.userns_disabled(["bash", os.path.join(root, "source", "run_autograder")]),
+                                 env=env, capture_output=True, text=True, timeout=600)
+        assert refused.returncode == jail.EXIT_NO_JAIL, refused.stdout + refused.stderr
+        assert "No jail for student code works here" in refused.stderr
+        assert not os.path.exists(os.path.join(root, "results", "results.json"))
     finally:
         shutil.rmtree(root, ignore_errors=True)

@@ -112,7 +112,7 @@ def serve(config):
             break
         status = _run_job(name, os.path.join(config["jobs"], name), config, control_in, control_out)
         if isolation == confine.UID_SECCOMP:
-            clean = _end_uid_leftovers(*config["jail"])
+            clean = _end_uid_leftovers(*config["jail"], config.get("group"))
         else:
             clean = _end_leftovers() if config.get("sandboxed") else True
         if config.get("sandboxed"):
@@ -997,13 +997,17 @@ def _end_leftovers():
     return False
 
 
-def _end_uid_leftovers(uid, gid):
-    """uid+seccomp: end every process of the jail user, remove its files from the shared temporary folders.
+def _end_uid_leftovers(uid, gid, group=None):
+    """uid+seccomp: end what the job left running, remove its files from the shared temporary folders.
 
-    A helper process drops to the jail user and signals -1 (every process it
-    may signal: exactly the jail user's). Jobs at this level run one at a time
-    (sandbox.py), so no other job's processes are there. Returns False if some survive.
+    With the worker's cgroup (the grader runs as root where cgroups are
+    writable), every process in it but this worker: exactly the job's, however
+    it detached. Without one, a helper process drops to the jail user and
+    signals -1 (every process of the jail user; jobs at this level run one at
+    a time, sandbox.py). Returns False if some survive.
     """
+    if group:
+        return _end_group_leftovers(group, uid)
     for _ in range(50):
         pid = os.fork()
         if pid == 0:
@@ -1029,6 +1033,36 @@ def _end_uid_leftovers(uid, gid):
     for folder in ("/tmp", "/var/tmp", "/dev/shm"):
         _remove_owned(folder, uid)
     return not _uid_processes(uid)
+
+
+def _end_group_leftovers(group, uid):
+    me = os.getpid()
+    procs = os.path.join(group, "cgroup.procs")
+    for _ in range(200):
+        try:
+            with open(procs) as handle:
+                others = [int(line) for line in handle if line.strip() and int(line) != me]
+        except (OSError, ValueError):
+            return False
+        if not others:
+            break
+        for pid in others:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        while True:
+            try:
+                if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                    break
+            except ChildProcessError:
+                break
+        time.sleep(0.005)
+    else:
+        return False
+    for folder in ("/tmp", "/var/tmp", "/dev/shm"):
+        _remove_owned(folder, uid)
+    return True
 
 
 def _uid_processes(uid):

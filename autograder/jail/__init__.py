@@ -15,14 +15,15 @@ Isolation levels, strongest first:
     folder, and, where the kernel has Landlock, writes only in that folder and
     signals only its own processes; the grader's own files are unreadable to
     that user. Jobs run one at a time (a host-wide lock), each in a new
-    worker, which ends every process of the jail user and removes its files
-    from /tmp, /var/tmp and /dev/shm after the job. Weaker than namespaces:
-    the host's mounts, process list and command lines are visible, the job
-    folder is on the host's disk without a quota, and a job could signal a
-    process of the jail user outside its own where the kernel's Landlock is
-    older than ABI 6. Do not run a uid+seccomp grader beside a namespaces one
-    on the same host: its clean-up ends every process of the jail user, the
-    other's workers included.
+    worker, which after the job ends every process in its cgroup and removes
+    the jail user's files from /tmp, /var/tmp and /dev/shm. Weaker than
+    namespaces: the host's mounts, process list and command lines are
+    visible, the job folder is on the host's disk without a quota, and a job
+    could signal a process of the jail user outside its own where the
+    kernel's Landlock is older than ABI 6. Where no cgroup is writable, the
+    clean-up signals every process of the jail user: do not run such a
+    grader beside a namespaces one (whose bubblewrap runs as that user) on
+    the same host.
 ``none``
     no isolation: only with ``--allow-unisolated`` (grading), or for ``check``
     (public cases, a student's own code on their own machine) when nothing
@@ -88,7 +89,9 @@ class Probe:
 PROBE_SOURCE = """
 import os
 def to_unit_range(x):
-    return [2 * x, os.geteuid()]
+    with open("/proc/self/status") as handle:
+        status = dict(line.split(":", 1) for line in handle if ":" in line)
+    return [2 * x, os.geteuid(), int(status["Seccomp"]), int(status["NoNewPrivs"]), int(status["CapEff"], 16)]
 """
 
 
@@ -109,12 +112,16 @@ def probe(level: str) -> Probe:
     task = run.tasks.get("to_unit_range")
     outcome = task.outcomes.get("c0") if task else None
     value = getattr(outcome, "value", None)
-    if not (isinstance(value, list) and len(value) == 2 and value[0] == 42):
+    if not (isinstance(value, list) and len(value) == 5 and value[0] == 42):
         detail = "%s (%s)" % (task.status, task.detail) if task else "no answer"
         return Probe(level, False, "the probe job did not answer: %s" % detail)
-    if level != NONE and os.geteuid() == 0 and value[1] == 0:
+    _, uid, seccomp, no_new_privs, capabilities = value
+    if level != NONE and os.geteuid() == 0 and uid == 0:
         return Probe(level, False, "the probe job ran as root")
-    return Probe(level, True, "the probe job ran and answered (as uid %s)" % value[1])
+    if level != NONE and (seccomp != 2 or no_new_privs != 1 or capabilities != 0):
+        return Probe(level, False, "the probe job was not confined (seccomp %s, no_new_privs %s, capabilities %x)"
+                     % (seccomp, no_new_privs, capabilities))
+    return Probe(level, True, "the probe job ran and answered (uid %s, seccomp filter, no capabilities)" % uid)
 
 
 def _bwrap_says() -> str:
