@@ -31,16 +31,39 @@ FORBIDDEN_IN_NOTEBOOKS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS"
 
 STUDENT_README = """# CNN exercises: your kit
 
-Each exercise is a notebook, `exN.ipynb`. Start Jupyter in this folder (so the
-notebooks can import `coursedata` and the checker), fill in the functions
-(replace the `raise NotImplementedError()` lines), run the notebook's test
-cells, and check your work from this folder:
+Each exercise is a notebook, `exN.ipynb` (ex1-ex3: NumPy; ex4-ex7: Keras).
+Fill in the functions (replace the `raise NotImplementedError()` lines), run
+the notebook's test cells, and check your work with `cli.py`.
 
-    pip install numpy click          # and tensorflow for ex4-ex7
-    python cli.py check ex1          # finds ex1.ipynb
-    python cli.py check ex1 --html report.html   # with pictures of what went wrong
+## Set up once (Linux or macOS, Python 3.10 or newer)
 
-Inside a notebook you can also run:
+In a terminal, in this folder (the one that holds `cli.py`):
+
+    python3 -m venv .venv && . .venv/bin/activate
+    pip install numpy click jupyterlab                  # enough for ex1-ex3
+    pip install tensorflow scikit-learn                 # ex4-ex7 also need these
+
+Each new terminal: `. .venv/bin/activate` again (then `python` is the
+environment's Python). On Linux, `sudo apt-get install bubblewrap` (Debian,
+Ubuntu) lets `check` run your code in a sandbox; without it, and on macOS,
+`check` runs your code unsandboxed, which is fine for your own code.
+
+**Windows**: the checker needs a Unix system (it forks processes and sets
+resource limits). Install WSL (`wsl --install` in PowerShell, then open
+"Ubuntu"), copy this folder into your WSL home, and follow the Linux steps
+(`sudo apt-get install python3-venv` first if `python3 -m venv` asks for it).
+
+## Check your work
+
+    python cli.py check ex1                       # finds ex1.ipynb (or ex1.py) in the current folder
+    python cli.py check ex1 --html report.html    # with pictures of what went wrong
+    python cli.py check ex5                       # the Keras exercises too (slower: TensorFlow starts)
+
+From any other folder, give the paths: `python path/to/kit/cli.py check ex3
+path/to/ex3.ipynb`. Start Jupyter in this folder (`jupyter lab`), so the
+notebooks can import `coursedata` (the pre-trained base and the digits of
+ex6 and ex7; nothing is downloaded) and the checker. Inside a notebook you can
+also run:
 
     from autograder.notebook import check
     check("ex1")

@@ -113,6 +113,7 @@ def as_json(result: ExerciseResult) -> str:
         "exercise": result.exercise.key,
         "score": result.score,
         "max_score": result.max_score,
+        "warnings": list(result.warnings) + [_cell_note(p) for p in result.cell_problems],
         "tasks": [{"name": t.name, "score": t.score, "max_score": t.max_score, "passed": t.passed,
                    "feedback": task_feedback(t)} for t in result.tasks],
     }, indent=2)

@@ -53,6 +53,9 @@ def load(path: str) -> Submission:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise SubmissionError("%s is not UTF-8 text (byte %d); save it as UTF-8" % (path, exc.start)) from None
+    if path.endswith(".ipynb") and not text.strip():
+        raise SubmissionError("%s is empty (%d bytes), not a notebook: open it in Jupyter, save it (File > Save), "
+                              "and try again" % (path, size))
     looks_like_json = text.lstrip().startswith("{")
     if path.endswith(".ipynb") or (looks_like_json and not path.endswith(".py")):
         submission = Submission(path, _notebook_cells(path, text))
