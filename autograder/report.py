@@ -58,6 +58,14 @@ def task_feedback(result: TaskResult, with_values: bool = True) -> str:
     return "\n".join(lines)
 
 
+def cell_note(problem: dict) -> str:
+    """One cell's problem, named as the student finds the cell (position and In [n], or line)."""
+    label = problem.get("label") or "cell %s" % problem.get("cell")
+    error = (": " + problem["error"]) if problem.get("error") else ""
+    hint = (" (%s)" % problem["hint"]) if problem.get("hint") else ""
+    return "%s %s%s%s" % (label, problem.get("status"), error, hint)
+
+
 def _symbols():
     encoding = getattr(sys.stdout, "encoding", None) or "ascii"
     try:
@@ -82,8 +90,7 @@ def text(result: ExerciseResult, submission_path: str, color: bool = False) -> s
     for warning in result.warnings:
         out.append(style("warning: " + warning, fg="yellow"))
     for problem in result.cell_problems:
-        error = (": " + problem["error"]) if problem.get("error") else ""
-        out.append(style("note: cell %d %s%s" % (problem["cell"], problem["status"], error), fg="yellow"))
+        out.append(style("note: " + cell_note(problem), fg="yellow"))
     if result.warnings or result.cell_problems:
         out.append("")
     width = max(len(t.name) for t in result.tasks)
@@ -113,7 +120,7 @@ def as_json(result: ExerciseResult) -> str:
         "exercise": result.exercise.key,
         "score": result.score,
         "max_score": result.max_score,
-        "warnings": list(result.warnings) + [_cell_note(p) for p in result.cell_problems],
+        "warnings": list(result.warnings) + [cell_note(p) for p in result.cell_problems],
         "tasks": [{"name": t.name, "score": t.score, "max_score": t.max_score, "passed": t.passed,
                    "feedback": task_feedback(t)} for t in result.tasks],
     }, indent=2)
@@ -121,7 +128,7 @@ def as_json(result: ExerciseResult) -> str:
 
 def as_gradescope(result: ExerciseResult) -> str:
     """Gradescope's results.json: score, execution_time, tests[name, score, max_score, output, visibility]."""
-    notes = [w for w in result.warnings] + ["cell %d %s" % (p["cell"], p["status"]) for p in result.cell_problems]
+    notes = [w for w in result.warnings] + [cell_note(p) for p in result.cell_problems]
     return json.dumps({
         "score": result.score,
         "execution_time": round(result.seconds, 2),

@@ -26,51 +26,53 @@ KEYS = list(exercises.catalog())
 EXPECTED_TASKS = {key: [t.name for t in exercises.load(key).tasks] for key in KEYS}
 
 
-def _layout(tmp, key):
-    """Build the zip with the CLI and unpack it as Gradescope does; returns the root."""
+def _unpack(key, tmp, root):
+    """Build the zip with the CLI and unpack it as Gradescope does, replacing root/source."""
     archive = tmp / ("%s.zip" % key)
     built = subprocess.run([sys.executable, "cli.py", "gradescope", key, "--out", str(archive)], cwd=REPO,
                            capture_output=True, text=True, timeout=300)
     assert built.returncode == 0, built.stderr
-    root = tmp / key / "autograder"
+    shutil.rmtree(root / "source", ignore_errors=True)
     with zipfile.ZipFile(archive) as z:
-        names = z.namelist()
-        assert {"setup.sh", "run_autograder", "requirements.txt", "cli.py"} <= set(names)
+        assert {"setup.sh", "run_autograder", "requirements.txt", "cli.py"} <= set(z.namelist())
         z.extractall(root / "source")
     for script in ("setup.sh", "run_autograder"):
         (root / "source" / script).chmod(0o755)
     shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
-    (root / "submission").mkdir()
-    return root
+    (root / "submission").mkdir(exist_ok=True)
+    return (root / "source" / "requirements.txt").read_text()
 
 
 @pytest.fixture(scope="module")
 def environments():
     # Not under /tmp: the sandbox gives student code a private /tmp, which would hide a Python installed there.
     tmp = Path(tempfile.mkdtemp(prefix="cnn-gradescope-test-", dir="/var/tmp"))
-    yield {"tmp": tmp, "venvs": {}}
+    yield {"tmp": tmp, "roots": {}}
     shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _setup(environments, key):
-    """The layout for ``key`` with its venv: made by its setup.sh, or shared with an identical requirements.txt."""
-    root = _layout(environments["tmp"], key)
-    wanted = (root / "source" / "requirements.txt").read_text()
+    """An /autograder layout for ``key``, whose venv its setup.sh made (or, for the same requirements.txt,
+    an earlier exercise's setup.sh: one image per requirements, the exercise's source swapped in)."""
+    tmp = environments["tmp"]
+    probe = tmp / ("requirements-%s" % key)
+    probe.mkdir()
+    wanted = _unpack(key, tmp, probe)
     assert "==" in wanted and all("==" in line for line in wanted.split())
-    if wanted not in environments["venvs"]:
-        env = dict(os.environ, AUTOGRADER_ROOT=str(root), AUTOGRADER_SKIP_APT="1", AUTOGRADER_SKIP_JAIL_SETUP="1",
-                   PATH=str(Path(sys.executable).parent) + ":/usr/bin:/bin")
-        env.pop("PYTHONPATH", None)
-        env.pop("VIRTUAL_ENV", None)
-        setup = subprocess.run(["bash", str(root / "source" / "setup.sh")], env=env, capture_output=True,
-                               text=True, timeout=1800)
-        assert setup.returncode == 0, setup.stdout[-3000:] + setup.stderr[-3000:]
-        venv = root / "venv"
-        assert (venv / "pyvenv.cfg").exists()
-        assert "include-system-site-packages = false" in (venv / "pyvenv.cfg").read_text()
-        environments["venvs"][wanted] = venv
-    else:
-        (root / "venv").symlink_to(environments["venvs"][wanted])
+    root = environments["roots"].get(wanted)
+    if root is not None:
+        _unpack(key, tmp, root)
+        return root
+    root = probe
+    env = dict(os.environ, AUTOGRADER_ROOT=str(root), AUTOGRADER_SKIP_APT="1", AUTOGRADER_SKIP_JAIL_SETUP="1",
+               PATH=str(Path(sys.executable).parent) + ":/usr/bin:/bin")
+    env.pop("PYTHONPATH", None)
+    env.pop("VIRTUAL_ENV", None)
+    setup = subprocess.run(["bash", str(root / "source" / "setup.sh")], env=env, capture_output=True,
+                           text=True, timeout=1800)
+    assert setup.returncode == 0, setup.stdout[-3000:] + setup.stderr[-3000:]
+    assert "include-system-site-packages = false" in (root / "venv" / "pyvenv.cfg").read_text()
+    environments["roots"][wanted] = root
     return root
 
 
