@@ -73,8 +73,9 @@ class CheckReport:
     def _repr_html_(self) -> str:
         from . import html
         page = html.student_report(self.result, "this notebook")
-        return page[page.index("<body>") + len("<body>"):page.index("</body>")].replace(
-            "<h1>", '<style>%s</style><h1>' % html.STYLE.replace("body {", ".cnn-report {"), 1)
+        body = page[page.index("<body>") + len("<body>"):page.index("</body>")]
+        # every rule scoped to the report's own container: the notebook's page keeps its own styles
+        return '<div class="cnn-report"><style>%s</style>%s</div>' % (html.scoped_style(".cnn-report"), body)
 
 
 def check(exercise: str, task: str | None = None) -> CheckReport:

@@ -112,3 +112,72 @@ def test_in_notebook_check_labels_cells_as_jupyter_prompts(monkeypatch):
     monkeypatch.setattr(builtins, "get_ipython", lambda: Shell(), raising=False)
     cells, labels = notebook._executed(lambda cell: "check(" not in cell)
     assert cells == ["import numpy as np", "def f():\n    pass"] and labels == ["In [1]", "In [3]"]
+
+
+# ---------------------------------------------------------------- rough edges
+
+def _cli(*args, cwd=REPO):
+    return subprocess.run([sys.executable, str(REPO / "cli.py"), *map(str, args)], cwd=cwd, capture_output=True,
+                          text=True, timeout=600)
+
+
+def test_gradescope_out_into_a_missing_folder_is_a_clear_error(tmp_path):
+    result = _cli("gradescope", "ex3", "--out", tmp_path / "no" / "such" / "dir" / "a.zip")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "does not exist" in result.stderr and not (tmp_path / "no").exists()
+
+
+def test_notebook_and_python_file_of_one_student_warn_and_grade_the_notebook(tmp_path):
+    import shutil
+
+    shutil.copy(REPO / "exercises" / "ex1" / "samples" / "correct.ipynb", tmp_path / "alice.ipynb")
+    (tmp_path / "alice.py").write_text("def to_unit_range(image):\n    return None\n")
+    shutil.copy(REPO / "exercises" / "ex1" / "samples" / "wrong.ipynb", tmp_path / "bob.ipynb")
+    result = _cli("grade", "ex1", tmp_path, "--csv", tmp_path / "grades.csv", "-j", "1")
+    assert result.returncode == 0, result.stderr
+    assert "alice has alice.ipynb and alice.py: graded alice.ipynb, ignored alice.py" in result.stderr
+    rows = [line for line in result.stdout.splitlines() if line.startswith("alice")]
+    assert len(rows) == 1 and rows[0].split()[-1] in ("10/10", "10.0/10"), result.stdout
+
+
+def test_in_notebook_report_styles_only_its_own_container():
+    import re
+
+    from autograder import exercises, grading
+    from autograder.notebook import CheckReport
+    from autograder.submission import load
+
+    result = grading.grade(exercises.load("ex1"), load(str(REPO / "exercises" / "ex1" / "samples" / "wrong.ipynb")),
+                           hidden=False)
+    page = CheckReport(result)._repr_html_()
+    assert page.startswith('<div class="cnn-report">') and page.endswith("</div>")
+    styles = re.findall(r"<style>(.*?)</style>", page, re.S)
+    assert len(styles) == 1
+    selectors = [sel.strip() for rule in re.findall(r"([^{}]+)\{", styles[0]) for sel in rule.split(",")]
+    assert selectors and all(sel.startswith(".cnn-report") for sel in selectors), selectors
+
+
+def test_check_help_lists_every_exercise():
+    from autograder import exercises
+
+    result = _cli("check", "--help")
+    assert result.returncode == 0
+    text = " ".join(result.stdout.split())
+    catalog = exercises.catalog()
+    assert "ex1 ... %s" % list(catalog)[-1] in text
+    assert all(topic in text for topic, _, _ in catalog.values()), text
+
+
+def test_docs_cite_no_path_outside_the_repository():
+    import re
+
+    for doc in ("exercises/README.md", "docs/authoring.md", "README.md"):
+        text = (REPO / doc).read_text()
+        assert not re.search(r"(?<![\w.`])/(work|home|root|Users)/", text), doc
+
+
+def test_files_the_readme_commands_write_are_ignored_by_git():
+    written = ["grades.csv", "grades.xml", "reports/alice-ex1.html", "course/gradebook.db", "student-kit/README.md",
+               "autograder.zip", "report.html", ".venv/bin/python"]
+    result = subprocess.run(["git", "check-ignore", "--no-index", *written], cwd=REPO, capture_output=True, text=True)
+    assert sorted(result.stdout.split()) == sorted(written), result.stdout
