@@ -37,7 +37,8 @@ the notebook's test cells, and check your work with `cli.py`.
 
 ## Set up once (Linux or macOS, Python 3.10 or newer)
 
-In a terminal, in this folder (the one that holds `cli.py`):
+In a terminal, in this folder (the one that holds `cli.py`; keep it out of
+`/tmp`, which the checker's sandbox replaces with an empty one):
 
     python3 -m venv .venv && . .venv/bin/activate
     pip install numpy click jupyterlab                  # enough for ex1-ex3

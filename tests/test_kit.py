@@ -111,3 +111,31 @@ def test_leak_check_fails_loudly(tmp_path):
     assert any("solution line" in leak for leak in leaks) and any("HIDDEN" in leak for leak in leaks)
     with pytest.raises(FileExistsError):
         kit.build(str(tmp_path))
+
+
+def test_kit_readme_set_up_in_a_fresh_venv_checks_numpy_and_keras_exercises(student_kit):
+    """The kit README's set-up, as a student runs it, then check ex1 and ex6 (which needs scikit-learn)."""
+    import os
+    import tempfile
+
+    readme = (student_kit / "README.md").read_text()
+    assert "scikit-learn" in readme and "tensorflow" in readme and "WSL" in readme
+    assert "works on windows" not in readme.lower()
+    block = readme.split("## Set up once", 1)[1].split("## ", 1)[0]
+    commands = [line.split("#")[0].strip() for line in block.splitlines() if line.startswith("    ")]
+    assert commands[0].startswith("python3 -m venv .venv") and all(c.startswith("pip install") for c in commands[1:])
+    outside = Path(tempfile.mkdtemp(prefix="cnn-student-", dir="/var/tmp"))   # a laptop's home, not /tmp
+    try:
+        kit_copy = outside / "kit"
+        shutil.copytree(student_kit, kit_copy)
+        for key in ("ex1", "ex6"):
+            shutil.copy(REPO / "exercises" / key / "samples" / "correct.ipynb", kit_copy / ("%s.ipynb" % key))
+        script = " && ".join(commands + ["python cli.py check ex1", "python cli.py check ex6"])
+        env = {"HOME": str(outside), "PATH": "%s:/usr/bin:/bin" % Path(sys.executable).parent, "LANG": "C.UTF-8",
+               "PIP_CACHE_DIR": os.environ.get("PIP_CACHE_DIR", str(Path.home() / ".cache" / "pip"))}
+        done = subprocess.run(["bash", "-c", script], cwd=kit_copy, env=env, capture_output=True, text=True,
+                              timeout=3000)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        assert done.stdout.count("10/10 on the public checks") == 2, done.stdout[-3000:]
+    finally:
+        shutil.rmtree(outside, ignore_errors=True)
