@@ -181,3 +181,17 @@ def test_files_the_readme_commands_write_are_ignored_by_git():
                "autograder.zip", "report.html", ".venv/bin/python"]
     result = subprocess.run(["git", "check-ignore", "--no-index", *written], cwd=REPO, capture_output=True, text=True)
     assert sorted(result.stdout.split()) == sorted(written), result.stdout
+
+
+def test_benchmark_text_agrees_with_its_table():
+    import re
+
+    section = (REPO / "README.md").read_text().split("## Benchmarks", 1)[1].split("\n## ", 1)[0]
+    table = "\n".join(line for line in section.splitlines() if line.startswith("|"))
+    prose = "\n".join(line for line in section.splitlines() if not line.startswith("|"))
+    quoted = re.findall(r"(\d+(?:\.\d+)?) ?(?:s|ms) (?:per|a) (?:submission|notebook)", prose)
+    quoted += re.findall(r"(\d+(?:\.\d+)?) ?s/(?:submission|notebook)", prose)
+    assert quoted, prose
+    for number in quoted:
+        assert number in table, "the text quotes %s, which the table does not show" % number
+    assert "≥ 5x ✗" not in table or "misses" in prose

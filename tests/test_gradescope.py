@@ -55,8 +55,7 @@ def _setup(environments, key):
     """An /autograder layout for ``key``, whose venv its setup.sh made (or, for the same requirements.txt,
     an earlier exercise's setup.sh: one image per requirements, the exercise's source swapped in)."""
     tmp = environments["tmp"]
-    probe = tmp / ("requirements-%s" % key)
-    probe.mkdir()
+    probe = Path(tempfile.mkdtemp(prefix="%s-" % key, dir=tmp))
     wanted = _unpack(key, tmp, probe)
     assert "==" in wanted and all("==" in line for line in wanted.split())
     root = environments["roots"].get(wanted)
