@@ -11,6 +11,8 @@ Figures (target in brackets):
 2. ``cli.py check ex5`` on a correct submission vs ``python -c "import tensorflow"``    [<= 2x]
 3. ``cli.py grade --all`` of 200 notebooks each of ex1, ex2, ex3 (hidden cases, sandbox)
    vs ``nbgrader autograde`` of ten of the same notebooks, per notebook                 [>= 30x]
+   and (if Otter-Grader is installed) ``otter run`` of the same notebooks on an equivalent
+   Otter assignment (benchmarks/otter_baseline.py), per notebook                        [reported]
 4. the same for 50 submissions each of ex5 and ex7 (70 % correct, 30 % wrong)
    vs ``nbgrader autograde`` of four of the same Keras notebooks, per notebook        [>= 5x]
    4b: the same with --no-memo (no answer judged once for many students)            [reported]
@@ -40,6 +42,7 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
+sys.path.insert(1, os.path.dirname(os.path.abspath(__file__)))   # otter_baseline
 PY = sys.executable
 QUIET_TF = {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore"}
 
@@ -341,6 +344,22 @@ def figure_batches(args, work):
         row("3 batch ex1-3 (%d)" % (3 * numpy_count), "%.3f s/notebook" % per,
             "%.2f s/notebook (nbgrader)" % nbgrader_per,
             "%.1fx" % (nbgrader_per / per), ">= 30x", nbgrader_per / per >= 30)
+        otter = args.otter or shutil.which("otter")
+        if otter:
+            import otter_baseline
+            students = sorted(os.listdir(numpy_dir))
+            picks = [(("ex1", "ex2", "ex3")[k % 3], os.path.join(numpy_dir, students[k % len(students)],
+                                                                 ("ex1", "ex2", "ex3")[k % 3],
+                                                                 ("ex1", "ex2", "ex3")[k % 3] + ".ipynb"))
+                     for k in range(baseline_count)]
+            say("[3 baseline 2] otter run of %d of the same notebooks, on an equivalent Otter assignment (%s)"
+                % (len(picks), otter))
+            otter_per, _ = otter_baseline.time_otter_run(otter, picks, work)
+            say("    %.2f s per notebook" % otter_per)
+            row("3 vs Otter-Grader", "%.3f s/notebook" % per, "%.2f s/notebook (otter run)" % otter_per,
+                "%.1fx" % (otter_per / per), "reported", None)
+        else:
+            say("    NOTE: no `otter` (Otter-Grader) found: its baseline is skipped (see benchmarks/otter_baseline.py)")
     if 4 in args.only:
         declared = declared_exercises()
         keys = []
@@ -525,6 +544,8 @@ def main():
     parser.add_argument("--keep", metavar="DIR", help="generate submissions and courses in DIR and keep them")
     parser.add_argument("--numpy-count", type=int, help="figure 3: notebooks per exercise (default 200, quick 20)")
     parser.add_argument("--keras-count", type=int, help="figure 4: submissions per exercise (default 50, quick 4)")
+    parser.add_argument("--otter", metavar="PATH", help="Otter-Grader's `otter` command, for a second baseline of "
+                        "figure 3 (default: `otter` on PATH; install it in its own venv)")
     parser.add_argument("--kernels-tag", help=argparse.SUPPRESS)   # internal: figure 5 in a subprocess
     args = parser.parse_args()
     args.only = {int(x) for x in args.only.split(",") if x.strip()}
