@@ -118,7 +118,9 @@ def list_exercises():
 def check(exercise, submission, html_path, timeout, memory):
     """Check SUBMISSION against the public cases of EXERCISE.
 
-    EXERCISE is ex1 ... ex3 or its topic (convolution, padding, pooling).
+    EXERCISE is ex1 ... ex7 or its topic (convolution, padding, pooling,
+    augmentation, residual, features, finetuning); `python cli.py list`
+    shows them all.
     Without SUBMISSION, looks for EXERCISE.ipynb, then EXERCISE.py, in the
     current folder and then in a folder named EXERCISE.
 
@@ -261,6 +263,9 @@ def _grade_folder(folder, keys, seed, per_student_seed, jobs, limits, memo, isol
     from autograder import batch, exports
 
     entries = batch.find_submissions(folder, keys)
+    for entry in entries:
+        if entry.note:
+            click.echo("warning: %s" % entry.note, err=True)
     if not entries:
         raise click.UsageError("no submissions for %s in %s (expected FOLDER/<student>.ipynb or "
                                "FOLDER/<student>/<exercise>/<file>.ipynb)" % (", ".join(keys), folder))
@@ -338,7 +343,16 @@ def gradescope(exercise, out):
     """
     from autograder import gradescope as builder
 
-    builder.build_zip(exercise, out, exercises.catalog()[exercise][2])
+    folder = os.path.dirname(os.path.abspath(out))
+    if not os.path.isdir(folder):
+        raise click.UsageError("cannot write %s: the folder %s does not exist (create it first, or choose "
+                               "another --out)" % (out, folder))
+    try:
+        builder.build_zip(exercise, out, exercises.catalog()[exercise][2])
+    except OSError as exc:
+        raise click.UsageError("cannot write %s: %s" % (out, exc.strerror or exc)) from None
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo("Gradescope autograder for %s: %s" % (exercise, out))
 
 

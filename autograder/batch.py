@@ -27,6 +27,7 @@ class Entry:
     student: str
     exercise: str
     path: str
+    note: str = ""   # e.g. which of two files of one student was graded; kept in the result's warnings
 
 
 @dataclass
@@ -43,7 +44,15 @@ def find_submissions(folder: str, exercise_keys: list[str]) -> list[Entry]:
     names = sorted(os.listdir(folder))
     flat = [n for n in names if n.endswith((".ipynb", ".py")) and os.path.isfile(os.path.join(folder, n))]
     if flat and len(exercise_keys) == 1:
-        entries = [Entry(os.path.splitext(n)[0], exercise_keys[0], os.path.join(folder, n)) for n in flat]
+        by_student = {}
+        for n in flat:   # alice.ipynb before alice.py (sorted): the notebook wins
+            by_student.setdefault(os.path.splitext(n)[0], []).append(n)
+        for student, files in by_student.items():
+            chosen = min(files, key=lambda n: (not n.endswith(".ipynb"), n))
+            others = [n for n in files if n != chosen]
+            note = ("%s has %s: graded %s, ignored %s" % (student, " and ".join(files), chosen, ", ".join(others))
+                    if others else "")
+            entries.append(Entry(student, exercise_keys[0], os.path.join(folder, chosen), note))
     for student in names:
         student_dir = os.path.join(folder, student)
         if not os.path.isdir(student_dir):
@@ -91,6 +100,8 @@ def grade_all(entries: list[Entry], load_exercise: Callable[[str], Exercise], *,
         except SubmissionError as exc:
             graded = Graded(entry, None, str(exc))
         else:
+            if entry.note:
+                submission.warnings.append(entry.note)
             this_seed = student_seed(seed, entry.student) if per_student else seed
             try:
                 result = grading.grade(exercise, submission, hidden=True, seed=this_seed, limits=limits,

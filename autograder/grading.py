@@ -130,24 +130,75 @@ def grade(exercise: Exercise, submission: Submission, *, hidden: bool, seed: int
                     task.timeout or limits.task_seconds, task.probe)
             for task, cases in plan]
     run = run_submission(submission.cells, jobs, limits, isolate, exercise.preload, pool)
+    problems = [_placed(p, submission, limits) for p in run.cells]
+    for task_run in run.tasks.values():
+        for outcome in task_run.outcomes.values():
+            if outcome.kind == "raised" and isinstance(outcome.error, dict) and outcome.error.get("where"):
+                outcome.error = dict(outcome.error, where=submission.where(str(outcome.error["where"])))
     # Keras models are judged in the cage's processes, never here, so judging them needs no lock
     with (nullcontext() if caged else judge_lock or nullcontext()):
-        results = [judge_task(task, cases, run.tasks[task.name], run.cells, job.timeout, memo,
-                              exercise.key if task.name in caged else None)
+        results = [judge_task(task, cases, run.tasks[task.name], problems, job.timeout, memo,
+                              exercise.key if task.name in caged else None,
+                              definer=_definer(submission, task.name))
                    for (task, cases), job in zip(plan, jobs)]
-    return ExerciseResult(exercise, results, run.cells, list(submission.warnings), hidden, seed,
+    return ExerciseResult(exercise, results, problems, list(submission.warnings), hidden, seed,
                           run.isolated, time.perf_counter() - started, run.isolation)
 
 
+def _placed(problem: dict, submission: Submission, limits: Limits) -> dict:
+    """A cell problem from the child, with where the student finds the cell and what to do about it."""
+    problem = dict(problem)
+    number = problem.get("cell")
+    python_file = bool(submission.first_lines)
+    problem["label"] = submission.label(number) if isinstance(number, int) else "a cell"
+    if problem.get("error"):
+        problem["error"] = submission.where(str(problem["error"]))
+    if problem.get("status") == "timed out":
+        problem["hint"] = (
+            "every %s may take %g s while grading (all of them together %g s); what it defines is lost. "
+            "Put slow demos, training runs, plots and input() under `if __name__ == \"__main__\":`, "
+            "which grading does not run%s" % (
+                "top-level statement" if python_file else "cell", limits.cell_seconds, limits.cells_seconds,
+                "" if python_file else ", or in a cell of their own, apart from your functions"))
+    elif problem.get("status") == "ended the process":
+        problem["hint"] = "do not call exit(), sys.exit() or os._exit() at the top level"
+    return problem
+
+
+def _definer(submission: Submission, name: str) -> int | None:
+    """The 1-based number of the last cell that defines (or tries to define) function ``name``."""
+    import ast
+    import re
+
+    found = None
+    pattern = re.compile(r"^(?:async\s+)?def\s+%s\s*\(|^%s\s*=" % (re.escape(name), re.escape(name)), re.M)
+    for number, source in enumerate(submission.cells, 1):
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError):
+            if pattern.search(source):   # a broken cell: its text still says where the function was meant to be
+                found = number
+            continue
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
+                found = number
+            elif isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+                found = number
+    return found
+
+
 def judge_task(task: Task, cases: list[Case], run: TaskRun, cell_problems: list[dict],
-               timeout: float, memo: Memo | None = None, cage_key: str | None = None) -> TaskResult:
-    """cage_key: the exercise's key if the task's answers are judged in the cage (Keras models), else None."""
+               timeout: float, memo: Memo | None = None, cage_key: str | None = None,
+               definer: int | None = None) -> TaskResult:
+    """cage_key: the exercise's key if the task's answers are judged in the cage (Keras models), else None.
+    definer: the number of the cell that defines (or tries to) the task's function, if any."""
     results = []
     caged = []
     notes = []
     outcomes = [run.outcomes.get("c%d" % i, Outcome("lost")) for i in range(len(cases))]
     if outcomes and all(o.kind == "missing" for o in outcomes):
-        notes.append("`%s` is not defined in your submission%s" % (task.name, _cell_hint(cell_problems)))
+        notes.append("`%s` is not defined in your submission%s" % (task.name, _cell_hint(task.name, cell_problems,
+                                                                                          definer)))
     for case, outcome in zip(cases, outcomes):
         if outcome.kind == "missing":
             verdict = Verdict(False, "`%s` is not defined" % task.name)
@@ -260,10 +311,20 @@ def diagnose(task: Task, case: Case, result, memo: Memo | None = None) -> Miscon
     return None
 
 
-def _cell_hint(cell_problems):
+def _cell_hint(name, cell_problems, definer=None):
+    """Where the student should look for a missing function: the cell meant to define it, and why it did not."""
+    problem = next((p for p in cell_problems if p.get("cell") == definer), None) if definer else None
+    if problem is not None:
+        label = problem.get("label") or "cell %d" % problem["cell"]
+        return " (%s, which defines it, %s%s%s)" % (
+            label, problem["status"], ": " + problem["error"] if problem.get("error") else "",
+            "; " + problem["hint"] if problem.get("hint") else "")
+    if definer is None:
+        return (": no cell defines a function named `%s` at the top level; check the name's spelling, and that "
+                "your latest version was saved" % name)
     broken = [p for p in cell_problems if p.get("status") != "raised" or "NameError" not in str(p.get("error"))]
     if not broken:
         return ""
     first = broken[0]
-    return " (cell %d %s%s, which may be where it was meant to be defined)" % (
-        first["cell"], first["status"], ": " + clean(first["error"]) if first.get("error") else "")
+    return " (%s %s%s, which may be why)" % (first.get("label") or "cell %d" % first["cell"], first["status"],
+                                             ": " + clean(first["error"]) if first.get("error") else "")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 import struct
 import zlib
 from collections import Counter
@@ -144,6 +145,18 @@ def student_report(result: ExerciseResult, submission_path: str) -> str:
         body.append('<p class="note">%s</p>' % html.escape(report.HONEST))
     body += [_task_section(task) for task in result.tasks]
     return _page("%s report" % ex.key, "\n".join(body))
+
+
+def scoped_style(container: str) -> str:
+    """STYLE with every rule confined to ``container`` (a CSS selector), for HTML shown inside a page we
+    do not own (Jupyter): no rule may restyle the page's own headings, tables or code."""
+    rules = []
+    for rule in re.findall(r"[^{}]+\{[^{}]*\}", STYLE):
+        selectors, body = rule.split("{", 1)
+        scoped = ", ".join(container if s.strip() == "body" else "%s %s" % (container, s.strip())
+                           for s in selectors.split(","))
+        rules.append("%s {%s" % (scoped, body))
+    return "\n".join(rules)
 
 
 def _page(title, body):

@@ -21,12 +21,18 @@ MARKER = "grade_hidden("
 
 def executed_cells() -> list[str]:
     """The sources of the cells this IPython kernel has run, minus grading cells."""
+    return _executed()[0]
+
+
+def _executed(keep=lambda cell: MARKER not in cell) -> tuple[list[str], list[str]]:
+    """(sources, labels): the cells this kernel has run, each labelled ``In [n]`` as Jupyter shows it."""
     try:
         shell = get_ipython()  # type: ignore[name-defined]  # noqa: F821 - defined inside IPython
     except NameError:
-        raise RuntimeError("grade_hidden() runs inside a Jupyter notebook") from None
+        raise RuntimeError("grade_hidden() and check() run inside a Jupyter notebook") from None
     history = shell.user_ns.get("In", [])
-    return [cell for cell in history if cell and MARKER not in cell]
+    kept = [(cell, "In [%d]" % n) for n, cell in enumerate(history) if cell and keep(cell)]
+    return [cell for cell, _ in kept], [label for _, label in kept]
 
 
 def grade_hidden(exercise: str, task: str, seed: int | None = None) -> float:
@@ -39,7 +45,8 @@ def grade_hidden(exercise: str, task: str, seed: int | None = None) -> float:
     one = replace(definition, tasks=(definition.task(task),))
     if seed is None:
         seed = int(os.environ.get("CNN_GRADER_SEED", "0"))
-    submission = Submission("<notebook>", executed_cells())
+    cells, labels = _executed()
+    submission = Submission("<notebook>", cells, labels=labels)
     result = grading.grade(one, submission, hidden=True, seed=seed, isolate=bool(bwrap_path()))
     task_result = result.tasks[0]
     if not task_result.passed:
@@ -66,8 +73,9 @@ class CheckReport:
     def _repr_html_(self) -> str:
         from . import html
         page = html.student_report(self.result, "this notebook")
-        return page[page.index("<body>") + len("<body>"):page.index("</body>")].replace(
-            "<h1>", '<style>%s</style><h1>' % html.STYLE.replace("body {", ".cnn-report {"), 1)
+        body = page[page.index("<body>") + len("<body>"):page.index("</body>")]
+        # every rule scoped to the report's own container: the notebook's page keeps its own styles
+        return '<div class="cnn-report"><style>%s</style>%s</div>' % (html.scoped_style(".cnn-report"), body)
 
 
 def check(exercise: str, task: str | None = None) -> CheckReport:
@@ -80,6 +88,7 @@ def check(exercise: str, task: str | None = None) -> CheckReport:
     definition = exercises.load(exercise)
     if task is not None:
         definition = replace(definition, tasks=(definition.task(task),))
-    cells = [cell for cell in executed_cells() if "check(" not in cell or "def " in cell]
-    result = grading.grade(definition, Submission("<notebook>", cells), hidden=False, isolate=bool(bwrap_path()))
+    cells, labels = _executed(lambda cell: MARKER not in cell and ("check(" not in cell or "def " in cell))
+    result = grading.grade(definition, Submission("<notebook>", cells, labels=labels), hidden=False,
+                           isolate=bool(bwrap_path()))
     return CheckReport(result)

@@ -71,6 +71,14 @@ def _task_feedback(result: TaskResult, with_values: bool = True) -> str:
     return "\n".join(lines)
 
 
+def cell_note(problem: dict) -> str:
+    """One cell's problem, named as the student finds the cell (position and In [n], or line)."""
+    label = problem.get("label") or "cell %s" % problem.get("cell")
+    error = (": " + problem["error"]) if problem.get("error") else ""
+    hint = (" (%s)" % problem["hint"]) if problem.get("hint") else ""
+    return "%s %s%s%s" % (label, problem.get("status"), error, hint)
+
+
 def _symbols():
     encoding = getattr(sys.stdout, "encoding", None) or "ascii"
     try:
@@ -136,6 +144,7 @@ def as_json(result: ExerciseResult) -> str:
         "score": result.score,
         "max_score": result.max_score,
         "isolation": result.isolation,
+        "warnings": [clean(w) for w in result.warnings] + [cell_note(p) for p in result.cell_problems],
         "tasks": [{"name": t.name, "score": t.score, "max_score": t.max_score, "passed": t.passed,
                    "feedback": task_feedback(t)} for t in result.tasks],
     }, indent=2)

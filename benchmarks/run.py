@@ -11,7 +11,10 @@ Figures (target in brackets):
 2. ``cli.py check ex5`` on a correct submission vs ``python -c "import tensorflow"``    [<= 2x]
 3. ``cli.py grade --all`` of 200 notebooks each of ex1, ex2, ex3 (hidden cases, sandbox)
    vs ``nbgrader autograde`` of ten of the same notebooks, per notebook                 [>= 30x]
-4. the same for 50 submissions each of ex5 and ex7 (70 % correct, 30 % wrong)      [>= 5x]
+   and (if Otter-Grader is installed) ``otter run`` of the same notebooks on an equivalent
+   Otter assignment (benchmarks/otter_baseline.py), per notebook                        [reported]
+4. the same for 50 submissions each of ex5 and ex7 (70 % correct, 30 % wrong)
+   vs ``nbgrader autograde`` of four of the same Keras notebooks, per notebook        [>= 5x]
    4b: the same with --no-memo (no answer judged once for many students)            [reported]
 5. reference conv2d_strided and pool2d (64x64x16 input, 3x3 windows, 32 filters, strides 1, 2)
    vs tf.nn.conv2d / tf.nn.max_pool2d on the CPU                                       [<= 3x]
@@ -39,6 +42,7 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
+sys.path.insert(1, os.path.dirname(os.path.abspath(__file__)))   # otter_baseline
 PY = sys.executable
 QUIET_TF = {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore"}
 
@@ -50,7 +54,10 @@ def say(text=""):
 
 
 def env(**extra):
-    return dict(os.environ, **QUIET_TF, **extra)
+    """The environment for commands: this interpreter's bin folder first on PATH, so nbgrader finds the
+    `alembic` (and the `jupyter`) installed beside it even when no virtual environment is activated."""
+    path = os.pathsep.join([os.path.dirname(PY), os.environ.get("PATH", "/usr/bin:/bin")])
+    return dict(os.environ, **QUIET_TF, **dict(extra, PATH=extra.get("PATH", path)))
 
 
 def run(command, *, cwd=REPO, timeout=3600, check=True, quiet=True):
@@ -293,16 +300,16 @@ def batch_grade(folder, count, label, jobs, extra=()):
     return per, result
 
 
-def nbgrader_baseline(folder, work, count):
-    """Per-notebook time of `nbgrader autograde` on ``count`` of the generated notebooks (ex1-ex3 mixed)."""
+def nbgrader_baseline(folder, work, count, keys=("ex1", "ex2", "ex3"), name="course"):
+    """Per-notebook time of `nbgrader autograde` on ``count`` of the generated notebooks of ``keys`` (mixed)."""
     from autograder.course import prepare_course
-    root = prepare_course(os.path.join(work, "course"), ["ex1", "ex2", "ex3"])
-    for key in ("ex1", "ex2", "ex3"):
+    root = prepare_course(os.path.join(work, name), list(keys))
+    for key in keys:
         subprocess.run([PY, "-m", "nbgrader", "generate_assignment", key, "--force"], cwd=root, env=env(),
                        check=True, capture_output=True)
     students = sorted(os.listdir(folder))
-    count = min(count, 3 * len(students))
-    picks = [(students[i % len(students)], ("ex1", "ex2", "ex3")[(i + i // len(students)) % 3]) for i in range(count)]
+    count = min(count, len(keys) * len(students))
+    picks = [(students[i % len(students)], keys[(i + i // len(students)) % len(keys)]) for i in range(count)]
     for student, key in picks:
         target = os.path.join(root, "submitted", student, key)
         os.makedirs(target, exist_ok=True)
@@ -337,6 +344,22 @@ def figure_batches(args, work):
         row("3 batch ex1-3 (%d)" % (3 * numpy_count), "%.3f s/notebook" % per,
             "%.2f s/notebook (nbgrader)" % nbgrader_per,
             "%.1fx" % (nbgrader_per / per), ">= 30x", nbgrader_per / per >= 30)
+        otter = args.otter or shutil.which("otter")
+        if otter:
+            import otter_baseline
+            students = sorted(os.listdir(numpy_dir))
+            picks = [(("ex1", "ex2", "ex3")[k % 3], os.path.join(numpy_dir, students[k % len(students)],
+                                                                 ("ex1", "ex2", "ex3")[k % 3],
+                                                                 ("ex1", "ex2", "ex3")[k % 3] + ".ipynb"))
+                     for k in range(baseline_count)]
+            say("[3 baseline 2] otter run of %d of the same notebooks, on an equivalent Otter assignment (%s)"
+                % (len(picks), otter))
+            otter_per, _ = otter_baseline.time_otter_run(otter, picks, work)
+            say("    %.2f s per notebook" % otter_per)
+            row("3 vs Otter-Grader", "%.3f s/notebook" % per, "%.2f s/notebook (otter run)" % otter_per,
+                "%.1fx" % (otter_per / per), "reported", None)
+        else:
+            say("    NOTE: no `otter` (Otter-Grader) found: its baseline is skipped (see benchmarks/otter_baseline.py)")
     if 4 in args.only:
         declared = declared_exercises()
         keys = []
@@ -355,13 +378,17 @@ def figure_batches(args, work):
             say("[4] cli.py grade --all: %d submissions each of %s" % (keras_count, ", ".join(keys)))
             per, result = batch_grade(keras_dir, keras_count * len(keys), "keras", args.jobs)
             results["keras"] = (per, result)
+            keras_baseline = 2 if args.quick else 4
+            say("[4 baseline] nbgrader autograde of %d of the same Keras notebooks (like with like)" % keras_baseline)
+            keras_nbgrader = nbgrader_baseline(keras_dir, work, keras_baseline, tuple(keys), "course-keras")
             row("4 batch %s (%d)" % ("+".join(keys), keras_count * len(keys)), "%.3f s/submission" % per,
-                "%.2f s/notebook (nbgrader)" % nbgrader_per, "%.1fx" % (nbgrader_per / per), ">= 5x",
-                nbgrader_per / per >= 5)
+                "%.2f s/notebook (nbgrader, same Keras notebooks)" % keras_nbgrader,
+                "%.1fx" % (keras_nbgrader / per), ">= 5x", keras_nbgrader / per >= 5)
             say("[4b] the same with --no-memo: every submission judged from scratch")
             fresh, _ = batch_grade(keras_dir, keras_count * len(keys), "keras-no-memo", args.jobs, ["--no-memo"])
-            row("4b the same, --no-memo", "%.3f s/submission" % fresh, "%.2f s/notebook (nbgrader)" % nbgrader_per,
-                "%.1fx" % (nbgrader_per / fresh), "report", None)
+            row("4b the same, --no-memo", "%.3f s/submission" % fresh,
+                "%.2f s/notebook (nbgrader, same Keras notebooks)" % keras_nbgrader,
+                "%.1fx" % (keras_nbgrader / fresh), "report", None)
     if results:
         figure_memory(results)
 
@@ -517,6 +544,8 @@ def main():
     parser.add_argument("--keep", metavar="DIR", help="generate submissions and courses in DIR and keep them")
     parser.add_argument("--numpy-count", type=int, help="figure 3: notebooks per exercise (default 200, quick 20)")
     parser.add_argument("--keras-count", type=int, help="figure 4: submissions per exercise (default 50, quick 4)")
+    parser.add_argument("--otter", metavar="PATH", help="Otter-Grader's `otter` command, for a second baseline of "
+                        "figure 3 (default: `otter` on PATH; install it in its own venv)")
     parser.add_argument("--kernels-tag", help=argparse.SUPPRESS)   # internal: figure 5 in a subprocess
     args = parser.parse_args()
     args.only = {int(x) for x in args.only.split(",") if x.strip()}

@@ -47,8 +47,8 @@ def grade_json(path, *extra):
 
 def test_grade_json_follows_the_contract():
     report = grade_json(FLIPPED)
-    assert set(report) == {"exercise", "score", "max_score", "isolation", "tasks"}
-    assert report["isolation"] == "namespaces"
+    assert set(report) == {"exercise", "score", "max_score", "isolation", "warnings", "tasks"}
+    assert report["isolation"] == "namespaces" and report["warnings"] == []
     assert report["exercise"] == "ex1" and report["max_score"] == 10
     assert [t["name"] for t in report["tasks"]] == ["to_unit_range", "conv2d_single", "conv2d"]
     for task in report["tasks"]:
@@ -160,13 +160,22 @@ def test_huge_submission_is_refused(tmp_path):
     assert result.returncode == 2 and "MB" in result.stderr and "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("name, content", [("empty.py", ""), ("empty.ipynb", "")])
-def test_empty_submission_scores_zero(tmp_path, name, content):
-    path = tmp_path / name
-    path.write_text(content)
+def test_empty_python_file_scores_zero_and_the_json_keeps_the_warning(tmp_path):
+    path = tmp_path / "empty.py"
+    path.write_text("")
     report = grade_json(path)
     assert report["score"] == 0
     assert all("is not defined" in t["feedback"] for t in report["tasks"])
+    assert report["warnings"] == ["the submission contains no code"]
+
+
+@pytest.mark.parametrize("command", ["check", "grade"])
+def test_zero_byte_notebook_is_an_unreadable_submission(tmp_path, command):
+    path = tmp_path / "ex1.ipynb"
+    path.write_text("")
+    result = run(command, "ex1", path, *(["--allow-unisolated"] if command == "grade" else []))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "is empty (0 bytes)" in result.stderr and "save it" in result.stderr
 
 
 def test_nbformat3_notebook_is_graded(tmp_path):
