@@ -223,7 +223,9 @@ def judge_task(task: Task, cases: list[Case], run: TaskRun, cell_problems: list[
             results[position] = CaseResult(case, verdict)
     passed = sum(r.verdict.passed for r in results)
     score = round(task.points * passed / len(results), 2) if results else 0.0
-    return TaskResult(task, score, results, notes, run.stdout)
+    # what it printed is the student's text, and may hold hidden arguments: kept only when no case was hidden
+    stdout = "" if any(case.hidden for case in cases) else clean(run.stdout, 2000)
+    return TaskResult(task, score, results, notes, stdout)
 
 
 def _judged(task: Task, case: Case, outcome: Outcome, memo: Memo | None) -> Verdict:

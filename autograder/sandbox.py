@@ -83,7 +83,7 @@ class Outcome:
 @dataclass
 class TaskRun:
     name: str
-    status: str                 # ok, timeout, cpu, output, crash, exited, killed, signal, lost
+    status: str                 # ok, timeout, cpu, output, crash, exited, killed, signal, lost, protocol, files
     detail: Any
     outcomes: dict[str, Outcome]
     stdout: str

@@ -97,7 +97,8 @@ def test_a_batch_of_hostile_results_leaves_its_neighbour_untouched(tmp_path):
     folder = tmp_path / "submissions"
     folder.mkdir()
     for name in names:
-        source = (HERE / (name + ".py")).read_text().replace("{MARKER}", "cnn-attack-batch")
+        source = (HERE / (name + ".py")).read_text().replace("{MARKER}", "cnn-attack-batch").replace(
+            "{LEAK}", "cnn-attack-batch")
         (folder / (name + ".py")).write_text(source)
     shutil.copy(HERE.parent / "corpus" / "ex1" / "correct_vectorised.py", folder / "zz_correct.py")
     (folder / "fifo_student" / "ex1").mkdir(parents=True)   # a FIFO where a notebook should be

@@ -1,14 +1,16 @@
 """Run each attack in this folder as an ex1 submission and say whether it was blocked.
 
 Every attack file is a template: {REPO}, {PORT}, {OUTSIDE} and {MARKER} are
-filled in before grading. Its `to_unit_range` tries the escape and returns the
+filled in before grading ({LEAK} too: it is the marker, and an attack that
+uses it is not blocked if the marker shows up in any report). Its `to_unit_range` tries the escape and returns the
 right answer only if the escape worked; its `conv2d_single` is correct. An
 attack is blocked when `to_unit_range` earns nothing, `conv2d_single` still
 earns full marks, nothing reached the test server, nothing was written
 outside, no process is left behind, grading stayed within its limits (no
 hang, no exception out of the grader), and every report and export renders
-without the attack's marker or a control character in it (feedback is an
-output channel: hidden arguments or ANSI escapes must not get through).
+without a control character in it (and, for attacks using {LEAK}, without
+the marker): feedback is an output channel, hidden arguments or ANSI escapes
+must not get through.
 
 Attacks named reuse_* are graded twice by one warm worker: the first grading
 plants something (a process, a file) and the second scores only if it finds it.
@@ -93,8 +95,9 @@ def run_attack(path: Path, isolate: "bool | str" = True, hidden: bool = True) ->
     marker = "cnn-attack-%s" % uuid.uuid4().hex
     outside = str(REPO / ("%s.txt" % marker))   # the repository: never writable from the sandbox
     listener = _Listener()
+    leak = "{LEAK}" in text   # the attack tries to get its marker into a report (feedback as an output channel)
     source = (text.replace("{REPO}", str(REPO)).replace("{PORT}", str(listener.port))
-              .replace("{OUTSIDE}", outside).replace("{MARKER}", marker))
+              .replace("{OUTSIDE}", outside).replace("{MARKER}", marker).replace("{LEAK}", marker))
     ex1 = exercises.load("ex1")
     exercise = replace(ex1, tasks=(ex1.task("to_unit_range"), ex1.task("conv2d_single")))
     os.environ["CNN_GRADER_TEST_SECRET"] = "s3cret"
@@ -156,7 +159,7 @@ def run_attack(path: Path, isolate: "bool | str" = True, hidden: bool = True) ->
         problems.append("the warm worker was not reused, so the attack was not tried")
     if seconds > TIME_BUDGET:
         problems.append("grading took %.0f s" % seconds)
-    problems += _report_problems(result, path, marker)
+    problems += _report_problems(result, path, marker if leak else None)
     how = "; ".join(problems) if problems else _first_line(attacked)
     return AttackResult(path.stem, description, not problems, how, seconds, result)
 
@@ -193,7 +196,7 @@ def _report_problems(result, path, marker):
         return ["a report raised %s: %s" % (type(exc).__name__, str(exc)[:200])]
     problems = []
     for name, content in sorted(rendered.items()):
-        if marker in content:
+        if marker and marker in content:
             problems.append("the %s report echoes the submission's own text (hidden arguments could leak)" % name)
         if CONTROL.search(content):
             problems.append("the %s report holds a control character %r" % (name, CONTROL.search(content)[0]))

@@ -33,7 +33,7 @@ def to_unit_range(image):
     MADE.append(image.shape)
     future = _future_calls()
     if future:
-        raise ValueError("{MARKER} %d calls not made yet: %s" % (len(future), future))
+        raise ValueError("{LEAK} %d calls not made yet: %s" % (len(future), future))
     raise ValueError("nothing found beyond call %d" % len(MADE))
 
 
