@@ -72,11 +72,15 @@ def _task_feedback(result: TaskResult, with_values: bool = True) -> str:
 
 
 def cell_note(problem: dict) -> str:
-    """One cell's problem, named as the student finds the cell (position and In [n], or line)."""
-    label = problem.get("label") or "cell %s" % problem.get("cell")
-    error = (": " + problem["error"]) if problem.get("error") else ""
-    hint = (" (%s)" % problem["hint"]) if problem.get("hint") else ""
-    return "%s %s%s%s" % (label, problem.get("status"), error, hint)
+    """One cell's problem, named as the student finds the cell (position and In [n], or line), e.g.
+    'cell 3 (In [5]) raised: NameError: ...'. Its error is the student's text: sanitised here."""
+    try:
+        label = clean(problem.get("label") or "cell %d" % int(problem["cell"]), 80)
+        error = (": " + clean(problem["error"])) if problem.get("error") else ""
+        hint = (" (%s)" % problem["hint"]) if problem.get("hint") else ""
+        return "%s %s%s%s" % (label, clean(problem["status"], 40), error, hint)
+    except Exception:  # noqa: BLE001 - a malformed entry still renders
+        return "a cell could not be run"
 
 
 def _symbols():
@@ -126,15 +130,6 @@ def text(result: ExerciseResult, submission_path: str, color: bool = False) -> s
     if not result.isolated and result.hidden:
         out.append(style("warning: graded without the sandbox (--allow-unisolated)", fg="yellow"))
     return "\n".join(out)
-
-
-def cell_note(problem: dict) -> str:
-    """'cell 3 raised: NameError: ...' for one entry of the cell report (its error is the student's text)."""
-    try:
-        error = (": " + clean(problem["error"])) if problem.get("error") else ""
-        return "cell %d %s%s" % (int(problem["cell"]), clean(problem["status"], 40), error)
-    except Exception:  # noqa: BLE001 - a malformed entry still renders
-        return "a cell could not be run"
 
 
 def as_json(result: ExerciseResult) -> str:
