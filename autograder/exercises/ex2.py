@@ -58,8 +58,10 @@ def _strided_hidden(rng):
                           (image(rng, *shape), filters(rng, kh, kw, shape[2], f), rng.uniform(-1, 1, f)),
                           {"stride": s, "padding": padding}))
     x, w, b = image(rng, 6, 6, 1), filters(rng, 3, 3, 1, 1), np.zeros(1)
+    # "ValueError for a bad `stride` or `padding`." Only names that are simply wrong: "Padding names are the
+    # lower-case strings "valid" and "same"; other spellings are not graded", so no "SAME" here.
     cases += [Case("stride 0", (x, w, b), {"stride": 0}, expect="raises", reason="the stride must be at least 1"),
-              Case("padding name in capitals", (x, w, b), {"padding": "SAME"}, expect="raises",
+              Case("unknown padding name", (x, w, b), {"padding": "full"}, expect="raises",
                    reason='padding must be an int, "valid" or "same"'),
               Case("negative padding", (x, w, b), {"padding": -1}, expect="raises",
                    reason="padding cannot be negative")]
@@ -120,8 +122,9 @@ EXERCISE = Exercise(
                           (integer_image(np.random.default_rng(8), 7, 7, 2),
                            integer_image(np.random.default_rng(9), 3, 3, 4).reshape(3, 3, 2, 2), np.array([1.0, 0.0])),
                           {"stride": 3, "padding": "valid"}),
-                     Case('padding "SAME" in capitals', (np.ones((4, 4, 1)), np.ones((3, 3, 1, 1)), np.zeros(1)),
-                          {"padding": "SAME"}, expect="raises", reason='only lower-case "valid" and "same" are accepted')),
+                     # "ValueError for a bad padding"; "SAME" is another spelling, not graded (Conventions)
+                     Case('unknown padding "full"', (np.ones((4, 4, 1)), np.ones((3, 3, 1, 1)), np.zeros(1)),
+                          {"padding": "full"}, expect="raises", reason='padding must be an int, "valid" or "same"')),
              hidden=_strided_hidden,
              misconceptions=(
                  SYMMETRIC_SAME,
