@@ -125,6 +125,7 @@ def grade(exercise: Exercise, submission: Submission, *, hidden: bool, seed: int
                     task.timeout or limits.task_seconds, task.probe)
             for task, cases in plan]
     run = run_submission(submission.cells, jobs, limits, isolate, exercise.preload, pool)
+    run.cells = cell_problems(run.cells, submission.cells)
     if exercise.uses_keras:
         warm.join()
     with judge_lock or nullcontext():
@@ -233,9 +234,71 @@ def diagnose(task: Task, case: Case, result, memo: Memo | None = None) -> Miscon
 
 
 def _cell_hint(cell_problems):
-    broken = [p for p in cell_problems if p.get("status") != "raised" or "NameError" not in str(p.get("error"))]
+    broken = [p for p in cell_problems if p.get("status") != "import failed"
+              and (p.get("status") != "raised" or "NameError" not in str(p.get("error")))]
     if not broken:
         return ""
-    first = broken[0]
-    return " (cell %d %s%s, which may be where it was meant to be defined)" % (
-        first["cell"], first["status"], ": " + first["error"] if first.get("error") else "")
+    return " (%s; it may be where it was meant to be defined)" % cell_note(broken[0])
+
+
+# ---------------------------------------------------------------------------- cell notes
+
+CELL_STATUSES = ("syntax error", "raised", "import failed", "timed out", "ended the process")
+_QUOTE_LIMIT = 60
+
+
+def _quote(text: str, limit: int = _QUOTE_LIMIT) -> str:
+    """A line of the student's code, fit for one line of feedback: no control characters, short."""
+    text = "".join(ch if ch.isprintable() else " " for ch in str(text)).strip().replace("`", "'")
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def cell_problems(reported, cells: list[str]) -> list[dict]:
+    """The child's per-cell report, checked (it is untrusted) and given the line of code each is about.
+
+    Each entry: {"cell": n (1-based, as the child counts code cells), "status": one of CELL_STATUSES,
+    "error": text or None, "line": line number in the cell or None, "code": that line, quoted, or ""}.
+    """
+    out = []
+    for problem in reported or []:
+        if not isinstance(problem, dict):
+            continue
+        cell, status, line = problem.get("cell"), problem.get("status"), problem.get("line")
+        if not isinstance(cell, int) or isinstance(cell, bool) or not 1 <= cell <= len(cells) \
+                or status not in CELL_STATUSES:
+            continue
+        error = problem.get("error")
+        error = _quote(error, 200) if isinstance(error, str) and error else None
+        lines = cells[cell - 1].splitlines()
+        line = line if isinstance(line, int) and not isinstance(line, bool) and 1 <= line <= len(lines) else None
+        code = _quote(lines[line - 1]) if line else ""
+        out.append({"cell": cell, "status": status, "error": error, "line": line, "code": code})
+    return out
+
+
+def cell_note(problem: dict) -> str:
+    """One line saying what the grader skipped in a cell and why, e.g.
+    "cell 3: `import torch` failed (No module named 'torch'); ignored, the rest of the cell ran".
+
+    Every per-cell note of the feedback is made here (terminal report, Gradescope, the missing-function hint).
+    """
+    where = "cell %s" % problem.get("cell")
+    code = problem.get("code") or ""
+    error = problem.get("error") or ""
+    status = problem.get("status")
+    if status == "import failed":
+        why = error.split(": ", 1)[-1] if error else ""
+        return "%s: `%s` failed%s; ignored, the rest of the cell ran (the grader does not have that package)" % (
+            where, code or "import", " (%s)" % why if why else "")
+    if status == "raised":
+        return "%s: %s%s; the rest of that cell was skipped" % (
+            where, "`%s` raised " % code if code else "raised ", error or "an exception")
+    if status == "timed out":
+        return "%s: %sstopped at the time limit for one cell%s; the cell was skipped" % (
+            where, "`%s` " % code if code else "", " (%s)" % error if error else "")
+    if status == "syntax error":
+        return "%s: not valid Python%s%s; the cell was skipped" % (
+            where, " at `%s`" % code if code else "", " (%s)" % error if error else "")
+    if status == "ended the process":
+        return "%s: %sended the Python process; the cell was skipped" % (where, "`%s` " % code if code else "")
+    return "%s: %s" % (where, status)

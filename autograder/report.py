@@ -9,7 +9,7 @@ import json
 import sys
 import textwrap
 
-from .grading import ExerciseResult, TaskResult
+from .grading import ExerciseResult, TaskResult, cell_note
 
 HONEST = ("Passing the public checks does not guarantee full marks: grading adds hidden cases "
           "with other sizes, strides and edge cases.")
@@ -82,8 +82,7 @@ def text(result: ExerciseResult, submission_path: str, color: bool = False) -> s
     for warning in result.warnings:
         out.append(style("warning: " + warning, fg="yellow"))
     for problem in result.cell_problems:
-        error = (": " + problem["error"]) if problem.get("error") else ""
-        out.append(style("note: cell %d %s%s" % (problem["cell"], problem["status"], error), fg="yellow"))
+        out.append(style("note: " + cell_note(problem), fg="yellow"))
     if result.warnings or result.cell_problems:
         out.append("")
     width = max(len(t.name) for t in result.tasks)
@@ -120,7 +119,7 @@ def as_json(result: ExerciseResult) -> str:
 
 def as_gradescope(result: ExerciseResult) -> str:
     """Gradescope's results.json: score, execution_time, tests[name, score, max_score, output, visibility]."""
-    notes = [w for w in result.warnings] + ["cell %d %s" % (p["cell"], p["status"]) for p in result.cell_problems]
+    notes = [w for w in result.warnings] + [cell_note(p) for p in result.cell_problems]
     return json.dumps({
         "score": result.score,
         "execution_time": round(result.seconds, 2),
