@@ -562,8 +562,8 @@ def probe_cells(cells, limits, out, first_task=None):
         bad.add(current)
         timed_out = expired or (os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGXCPU)
         problems[current] = [dict(n, cell=current + 1) for n in notes.get(current, [])] + [
-            {"cell": current + 1, "status": "timed out" if timed_out else "ended the process", "error": None,
-             "line": None}]
+            {"cell": current + 1, "status": "timed out" if timed_out else "ended the process",
+             "error": None if timed_out or status is None else "%s: %s" % _describe(status), "line": None}]
     bad |= stopped
     _CELL_LIMITS["cells_wall"] = sum(took.get(i, 0.0) for i in _good(cells, bad))
     return _good(cells, bad), _flat(problems), None
