@@ -294,8 +294,11 @@ def cell_note(problem: dict) -> str:
         return "%s: %s%s; the rest of that cell was skipped" % (
             where, "`%s` raised " % code if code else "raised ", error or "an exception")
     if status == "timed out":
-        return "%s: %sstopped at the time limit for one cell%s; the cell was skipped" % (
-            where, "`%s` " % code if code else "", " (%s)" % error if error else "")
+        if code:
+            return "%s: `%s` stopped at the time limit for one cell%s; what the cell did before that line " \
+                   "counts, the rest was skipped" % (where, code, " (%s)" % error if error else "")
+        return "%s: stopped at the time limit for one cell%s; the cell was skipped" % (
+            where, " (%s)" % error if error else "")
     if status == "syntax error":
         return "%s: not valid Python%s%s; the cell was skipped" % (
             where, " at `%s`" % code if code else "", " (%s)" % error if error else "")

@@ -233,7 +233,9 @@ def _compile_cell(index, source):
             worst = again if transformed is not None and transformed != source + "\n" else exc
             return index, None, _syntax_error(worst)
     try:
-        return index, compile(_skip_failed_imports(tree), name, "exec"), None
+        tree = _skip_failed_imports(tree)
+        _TREES[index] = tree
+        return index, compile(tree, name, "exec"), None
     except (SyntaxError, ValueError) as exc:   # e.g. 'return' outside a function
         return index, None, _syntax_error(exc)
 
@@ -432,13 +434,39 @@ def _exec_cells(cells, namespace, on_start=None, on_end=None, on_note=None):
 
 
 def _cell_line(exc, index):
-    """The line of cell ``index`` where ``exc`` was raised (the innermost frame in that cell), or None."""
+    """The line of cell ``index`` that was running when ``exc`` was raised (its top-level frame), or None."""
     name = "<cell %d>" % (index + 1)
-    line = None
     for frame in traceback.extract_tb(exc.__traceback__):
         if frame.filename == name:
-            line = frame.lineno
-    return line
+            return frame.lineno
+    return None
+
+
+_TREES = {}   # cell index -> the module AST it was compiled from (to cut a cell stopped at its limit)
+
+
+def _cut_before(index, line):
+    """Cell ``index`` compiled without the top-level statement running at ``line`` and what follows, or None.
+
+    A cell stopped at its limit (a training loop after the definitions) keeps what it did before: the task
+    processes run only the statements that completed in the probe.
+    """
+    tree = _TREES.get(index)
+    if tree is None or not isinstance(line, int):
+        return None
+    kept = []
+    for node in tree.body:
+        if node.lineno <= line <= (getattr(node, "end_lineno", None) or node.lineno):
+            break
+        kept.append(node)
+    else:
+        return None
+    if not kept:
+        return None
+    try:
+        return compile(ast.Module(body=kept, type_ignores=[]), "<cell %d>" % (index + 1), "exec")
+    except (SyntaxError, ValueError):
+        return None
 
 
 def probe_cells(cells, limits, out, first_task=None):
@@ -564,6 +592,13 @@ def probe_cells(cells, limits, out, first_task=None):
         problems[current] = [dict(n, cell=current + 1) for n in notes.get(current, [])] + [
             {"cell": current + 1, "status": "timed out" if timed_out else "ended the process",
              "error": None if timed_out or status is None else "%s: %s" % _describe(status), "line": None}]
+    for position, (i, code, err) in enumerate(cells):
+        if i in stopped:
+            line = next((p.get("line") for p in problems.get(i, []) if p.get("status") == "timed out"), None)
+            cut = _cut_before(i, line)
+            if cut is not None:   # what the cell did before it was stopped still counts
+                cells[position] = (i, cut, err)
+                stopped.discard(i)
     bad |= stopped
     _CELL_LIMITS["cells_wall"] = sum(took.get(i, 0.0) for i in _good(cells, bad))
     return _good(cells, bad), _flat(problems), None
