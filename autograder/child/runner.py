@@ -428,7 +428,7 @@ def _exec_cells(cells, namespace, on_start=None, on_end=None, on_note=None):
         if cpu_limit:
             signal.setitimer(signal.ITIMER_REAL, 0)
             for sig, handler in previous.items():
-                signal.signal(sig, handler)
+                signal.signal(sig, signal.SIG_DFL if handler is None else handler)
             _set_cpu_soft(_cpu_used() + budget if budget is not None else
                           (hard if hard != resource.RLIM_INFINITY else resource.RLIM_INFINITY))
 
