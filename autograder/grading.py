@@ -130,7 +130,7 @@ def grade(exercise: Exercise, submission: Submission, *, hidden: bool, seed: int
                     task.timeout or limits.task_seconds, task.probe)
             for task, cases in plan]
     run = run_submission(submission.cells, jobs, limits, isolate, exercise.preload, pool)
-    problems = [_placed(p, submission, limits) for p in run.cells]
+    problems = [_placed(p, submission, limits) for p in cell_problems(run.cells, submission.cells)]
     for task_run in run.tasks.values():
         for outcome in task_run.outcomes.values():
             if outcome.kind == "raised" and isinstance(outcome.error, dict) and outcome.error.get("where"):
@@ -155,10 +155,9 @@ def _placed(problem: dict, submission: Submission, limits: Limits) -> dict:
         problem["error"] = submission.where(str(problem["error"]))
     if problem.get("status") == "timed out":
         problem["hint"] = (
-            "every %s may take %g s while grading (all of them together %g s); what it defines is lost. "
-            "Put slow demos, training runs, plots and input() under `if __name__ == \"__main__\":`, "
-            "which grading does not run%s" % (
-                "top-level statement" if python_file else "cell", limits.cell_seconds, limits.cells_seconds,
+            "every %s may use %g s of CPU time while grading. Put slow demos, training runs, plots and "
+            "input() under `if __name__ == \"__main__\":`, which grading does not run%s" % (
+                "top-level statement" if python_file else "cell", limits.cell_seconds,
                 "" if python_file else ", or in a cell of their own, apart from your functions"))
     elif problem.get("status") == "ended the process":
         problem["hint"] = "do not call exit(), sys.exit() or os._exit() at the top level"
@@ -315,18 +314,91 @@ def diagnose(task: Task, case: Case, result, memo: Memo | None = None) -> Miscon
 
 def _cell_hint(name, cell_problems, definer=None):
     """Where the student should look for a missing function: the cell meant to define it, and why it did not."""
-    problem = next((p for p in cell_problems if p.get("cell") == definer), None) if definer else None
+    problem = next((p for p in cell_problems if p.get("cell") == definer and p.get("status") != "import failed"),
+                   None) if definer else None
     if problem is not None:
-        label = problem.get("label") or "cell %d" % problem["cell"]
-        return " (%s, which defines it, %s%s%s)" % (
-            label, problem["status"], ": " + problem["error"] if problem.get("error") else "",
-            "; " + problem["hint"] if problem.get("hint") else "")
+        return " (the cell that defines it: %s)" % cell_note(problem)
     if definer is None:
         return (": no cell defines a function named `%s` at the top level; check the name's spelling, and that "
                 "your latest version was saved" % name)
-    broken = [p for p in cell_problems if p.get("status") != "raised" or "NameError" not in str(p.get("error"))]
+    broken = [p for p in cell_problems if p.get("status") != "import failed"
+              and (p.get("status") != "raised" or "NameError" not in str(p.get("error")))]
     if not broken:
         return ""
-    first = broken[0]
-    return " (%s %s%s, which may be why)" % (first.get("label") or "cell %d" % first["cell"], first["status"],
-                                             ": " + clean(first["error"]) if first.get("error") else "")
+    return " (%s; it may be why)" % cell_note(broken[0])
+
+
+# ---------------------------------------------------------------------------- cell notes
+
+CELL_STATUSES = ("syntax error", "raised", "import failed", "timed out", "ended the process")
+_QUOTE_LIMIT = 60
+
+
+def _quote(text: str, limit: int = _QUOTE_LIMIT) -> str:
+    """A line of the student's code, fit for one line of feedback: no control characters, short."""
+    text = "".join(ch if ch.isprintable() else " " for ch in str(text)).strip().replace("`", "'")
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def cell_problems(reported, cells: list[str]) -> list[dict]:
+    """The child's per-cell report, checked (it is untrusted) and given the line of code each is about.
+
+    Each entry: {"cell": n (1-based, as the child counts code cells), "status": one of CELL_STATUSES,
+    "error": text or None, "line": line number in the cell or None, "code": that line, quoted, or ""}.
+    """
+    out = []
+    for problem in reported or []:
+        if not isinstance(problem, dict):
+            continue
+        cell, status, line = problem.get("cell"), problem.get("status"), problem.get("line")
+        if not isinstance(cell, int) or isinstance(cell, bool) or not 1 <= cell <= len(cells) \
+                or status not in CELL_STATUSES:
+            continue
+        error = problem.get("error")
+        error = _quote(error, 200) if isinstance(error, str) and error else None
+        lines = cells[cell - 1].splitlines()
+        line = line if isinstance(line, int) and not isinstance(line, bool) and 1 <= line <= len(lines) else None
+        code = _quote(lines[line - 1]) if line else ""
+        out.append({"cell": cell, "status": status, "error": error, "line": line, "code": code})
+    return out
+
+
+def cell_note(problem: dict) -> str:
+    """One line per cell problem: what was skipped and why, then what to do about it (the hint), if any."""
+    try:
+        note = _cell_note(problem)
+        return note + (" (%s)" % problem["hint"] if problem.get("hint") else "")
+    except Exception:  # noqa: BLE001 - a malformed entry still renders
+        return "a cell could not be run"
+
+
+def _cell_note(problem: dict) -> str:
+    """One line saying what the grader skipped in a cell and why, e.g.
+    "cell 3: `import torch` failed (No module named 'torch'); ignored, the rest of the cell ran".
+
+    Every per-cell note of the feedback is made here (terminal report, Gradescope, the missing-function hint).
+    """
+    where = problem.get("label") or "cell %s" % problem.get("cell")
+    code = problem.get("code") or ""
+    error = problem.get("error") or ""
+    status = problem.get("status")
+    if status == "import failed":
+        why = error.split(": ", 1)[-1] if error else ""
+        return "%s: `%s` failed%s; ignored, the rest of the cell ran (the grader does not have that package)" % (
+            where, code or "import", " (%s)" % why if why else "")
+    if status == "raised":
+        return "%s: %s%s; the rest of that cell was skipped" % (
+            where, "`%s` raised " % code if code else "raised ", error or "an exception")
+    if status == "timed out":
+        if code:
+            return "%s: `%s` stopped at the time limit for one cell%s; what the cell did before that line " \
+                   "counts, the rest was skipped" % (where, code, " (%s)" % error if error else "")
+        return "%s: stopped at the time limit for one cell%s; the cell was skipped" % (
+            where, " (%s)" % error if error else "")
+    if status == "syntax error":
+        return "%s: not valid Python%s%s; the cell was skipped" % (
+            where, " at `%s`" % code if code else "", " (%s)" % error if error else "")
+    if status == "ended the process":
+        return "%s: %sended the Python process; the cell was skipped" % (where, "`%s` " % code if code else "")
+    return "%s: %s" % (where, status)
+

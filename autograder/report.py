@@ -9,7 +9,7 @@ import json
 import sys
 import textwrap
 
-from .grading import ExerciseResult, TaskResult
+from .grading import ExerciseResult, TaskResult, cell_note
 from .safetext import FEEDBACK_TEXT, clean  # noqa: F401 - clean is the reports' one sanitiser
 
 HONEST = ("Passing the public checks does not guarantee full marks: grading adds hidden cases "
@@ -69,18 +69,6 @@ def _task_feedback(result: TaskResult, with_values: bool = True) -> str:
     if result.task.look_at:
         lines.append("Look at: %s" % result.task.look_at)
     return "\n".join(lines)
-
-
-def cell_note(problem: dict) -> str:
-    """One cell's problem, named as the student finds the cell (position and In [n], or line), e.g.
-    'cell 3 (In [5]) raised: NameError: ...'. Its error is the student's text: sanitised here."""
-    try:
-        label = clean(problem.get("label") or "cell %d" % int(problem["cell"]), 80)
-        error = (": " + clean(problem["error"])) if problem.get("error") else ""
-        hint = (" (%s)" % problem["hint"]) if problem.get("hint") else ""
-        return "%s %s%s%s" % (label, clean(problem["status"], 40), error, hint)
-    except Exception:  # noqa: BLE001 - a malformed entry still renders
-        return "a cell could not be run"
 
 
 def _symbols():

@@ -39,12 +39,28 @@ WHERE = re.compile(r"cell \d{1,5}, line \d{1,7}")
 class Limits:
     """Resource limits for one submission. Times in seconds, sizes in MiB."""
 
-    task_seconds: float = 10.0     # wall clock (and CPU) per task, all its calls together
-    cell_seconds: float = 5.0      # wall clock for one cell of the submission
-    cells_seconds: float = 20.0    # wall clock for all its cells, once
+    # Time limits are CPU time, so that a score does not depend on the machine's load; each has a
+    # wall-clock backstop of WALL_FACTOR times it plus WALL_GRACE (for code that waits: sleep, a lock).
+    task_seconds: float = 10.0     # CPU time per task, all its calls together (the cells it reruns not counted)
+    cell_seconds: float = 10.0     # CPU time for one cell of the submission; a slower cell is stopped and skipped
+    cells_seconds: float = 60.0    # CPU time all the cells of one run may use together (a hard cap, never reached
+                                   # by cells within their own limits unless there are many slow ones)
     memory_mb: int = 2048          # address space of the process running student code
     output_mb: int = 8             # largest file (printed output included) it may write
     max_processes: int = 512       # processes and threads of the whole child (where a cgroup is allowed)
+
+    WALL_FACTOR = 4.0              # as child/runner.py's
+    WALL_GRACE = 5.0
+
+    def wall(self, cpu_seconds: float) -> float:
+        """The wall-clock backstop for a CPU-time limit."""
+        return self.WALL_FACTOR * cpu_seconds + self.WALL_GRACE
+
+    def job_seconds(self, task_timeouts) -> float:
+        """How long a whole job may take before the worker is deemed stuck: the cells once for the probe and
+        once per task, and every task's calls, all at their wall-clock backstops."""
+        timeouts = list(task_timeouts)
+        return self.wall(self.cells_seconds) * (1 + len(timeouts)) + sum(self.wall(t) for t in timeouts) + 15.0
 
 
 @dataclass
@@ -190,6 +206,7 @@ def _run_once(pool, worker, cells, jobs, limits, preload):
         job = {"cells": cells, "limits": {"memory_mb": limits.memory_mb, "output_mb": limits.output_mb,
                                           "cells_seconds": limits.cells_seconds,
                                           "cell_seconds": limits.cell_seconds},
+<<<<<<< HEAD
                "tasks": [{"function": task.name, "timeout": task.timeout, "probe": task.probe,
                           "calls": [{"id": call.id} for call in task.calls]} for task in jobs],
                "preload": list(preload), "assets": ASSETS_IN_SANDBOX if worker.sandboxed else ASSETS,
@@ -210,6 +227,21 @@ def _run_once(pool, worker, cells, jobs, limits, preload):
 
         _, frames = worker.run(name, job, arguments, limits.cells_seconds + sum(t.timeout for t in jobs) + 15.0)
         return _collect(frames, jobs)
+=======
+               "tasks": [], "preload": list(preload), "assets": ASSETS_IN_SANDBOX if worker.sandboxed else ASSETS,
+               "public_path": worker.public_path(inbox)}
+        for k, task in enumerate(jobs):
+            calls = []
+            for call in task.calls:
+                encoder = wire.Encoder(indir, "t%d-%s" % (k, call.id))
+                calls.append({"id": call.id, "args": [encoder.encode(a) for a in call.args],
+                              "kwargs": {name: encoder.encode(v) for name, v in call.kwargs.items()}})
+            job["tasks"].append({"function": task.name, "timeout": task.timeout, "calls": calls,
+                                 "probe": task.probe})
+        wire.dump_json(job, os.path.join(inbox, "job.json"))
+        worker.run(name, limits.job_seconds(t.timeout for t in jobs))
+        return _collect(os.path.join(jobdir, "out"), jobs)
+>>>>>>> contract
     finally:
         pool.release(worker)
 

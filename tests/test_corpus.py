@@ -5,7 +5,7 @@ verdicts, one per task:
     pass       full marks            fail        less than full marks
     fail:KEY   less than full, and misconception KEY diagnosed
     zero       no marks              missing     no marks, "not defined" said
-and optionally message=TEXT: some task's feedback contains TEXT.
+and optionally message=TEXT: some task's feedback, or a note about a cell, contains TEXT.
 """
 import json
 from pathlib import Path
@@ -88,4 +88,5 @@ def check_expectations(path, result):
                 key = want.split(":", 1)[1]
                 assert key in [m.key for m in task.misconceptions], why
     if message:
-        assert any(message in text for text in feedback.values()), feedback
+        notes = [grading.cell_note(p) for p in result.cell_problems]
+        assert any(message in text for text in list(feedback.values()) + notes), (feedback, notes)

@@ -46,7 +46,9 @@ ended and /tmp, /dev/shm and /jobs are emptied.
 The grader (parent) holds the expected values and does every comparison; this
 process only reports what came back.
 """
+import ast
 import json
+import math
 import os
 import resource
 import select
@@ -78,14 +80,69 @@ SUBMISSION_NAME = "__submission__"
 
 
 class _NoIPython:
-    """Stands in for IPython's ``get_ipython()`` so translated magics run as no-ops."""
+    """What ``get_ipython()`` returns in the child: IPython's shell as far as a notebook needs it.
+
+    Magics and shell lines (rewritten by IPython's own input transformer into calls of these methods)
+    do nothing: there is no shell, network or display while grading. ``%time``/``%%time`` and
+    ``%%capture`` run their code, as they do in Jupyter, so what such a cell defines is kept.
+    """
+
+    RUNS_ITS_CODE = ("time", "capture")
+
+    def __init__(self, namespace):
+        self._namespace = namespace
+        self.cell_name = "<cell>"
+        self.user_ns = namespace
+
+    def run_line_magic(self, name, line, *args, **kwargs):
+        if name == "time" and line.strip():
+            return _run_source(line, self._namespace, self.cell_name)
+        return None
+
+    def run_cell_magic(self, name, line, body, *args, **kwargs):
+        if name in self.RUNS_ITS_CODE:
+            _run_source(body, self._namespace, self.cell_name)
+        return None
+
+    def system(self, *args, **kwargs):
+        return None
+
+    def getoutput(self, *args, **kwargs):
+        return []
 
     def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
         return lambda *args, **kwargs: None
 
 
+def _display(*objects, **kwargs):
+    """IPython's ``display``: nothing to show while grading."""
+    return None
+
+
+def _no_input(prompt="", *args, **kwargs):
+    raise EOFError("input() cannot be answered while grading: there is no keyboard. Give the value in "
+                   "the code instead of asking for it")
+
+
+class _ImportSkipped:
+    """Records top-level imports that failed (a package the grader does not have: cv2, torch, google.colab)."""
+
+    def __init__(self):
+        self.notes = []
+
+    def __call__(self, exc, line):
+        self.notes.append({"status": "import failed", "line": line,
+                           "error": "%s: %s" % (type(exc).__name__, _short(exc))})
+
+
 def _fresh_namespace():
-    return {"__name__": SUBMISSION_NAME, "get_ipython": _NoIPython}
+    namespace = {"__name__": SUBMISSION_NAME, "display": _display, "input": _no_input,
+                 "_grader_import_failed": _ImportSkipped()}
+    shell = _NoIPython(namespace)
+    namespace["get_ipython"] = lambda: shell
+    return namespace
 
 
 def serve(config):
@@ -284,7 +341,7 @@ def main(jobdir, up, down):
     channel.emit(event="cells", cells=report)
     for index, task in enumerate(job["tasks"]):
         if index == 0 and running is not None:   # the probe went on to run the first task
-            status, detail = channel.serve(0, *running, time.monotonic() + task["timeout"])
+            status, detail = channel.serve(0, *running, task_deadline(task, cells_done=True))
         else:
             status, detail = run_task(index, task, [cells[i] for i in good], limits, out, channel)
         channel.forget()
@@ -543,43 +600,273 @@ def _tail(path, limit=2000):
 # cells
 
 def _compile_cell(index, source):
-    """Compile one cell. If it does not compile as Python, lines starting with an
-    IPython magic or shell escape (``%``, ``!``) become ``pass`` and it is tried again.
+    """Compile one cell: (index, code or None, error or None).
+
+    A cell that is plain Python compiles as it is (IPython is not even loaded: the NumPy check path stays
+    fast). Otherwise magics and shell lines, in every form (``t = %timeit -o f(x)``, ``files = !ls``,
+    ``%%time``, ``x?``), go through IPython's own input transformer, as Jupyter does. Top-level imports of
+    packages the grader lacks are skipped with a note (see ``_skip_failed_imports``).
     """
     name = "<cell %d>" % (index + 1)
     try:
-        return index, compile(source + "\n", name, "exec"), None
+        tree = ast.parse(source + "\n", name)
     except (SyntaxError, ValueError) as exc:
-        first_error = "%s: %s" % (type(exc).__name__, exc)
-    lines = []
-    for line in source.splitlines():
-        stripped = line.lstrip()
-        if stripped.startswith(("%", "!")):
-            line = line[: len(line) - len(stripped)] + "pass"
-        lines.append(line)
-    try:
-        return index, compile("\n".join(lines) + "\n", name, "exec"), None
-    except (SyntaxError, ValueError):
-        return index, None, first_error
-
-
-def _exec_cells(cells, namespace, on_start=None, on_end=None):
-    for index, code, _ in cells:
-        if code is None:
-            continue
-        if on_start:
-            on_start(index)
-        error = None
+        transformed = _ipython_transform(source)
         try:
-            exec(code, namespace)
-        except BaseException as exc:  # noqa: BLE001 - student code may raise anything
-            error = "%s: %s" % (type(exc).__name__, _short(exc))
-        if on_end:
-            on_end(index, error)
+            if transformed is None:
+                raise
+            tree = ast.parse(transformed, name)
+        except (SyntaxError, ValueError) as again:
+            worst = again if transformed is not None and transformed != source + "\n" else exc
+            return index, None, _syntax_error(worst)
+    try:
+        tree = _skip_failed_imports(tree)
+        _TREES[index] = tree
+        return index, compile(tree, name, "exec"), None
+    except (SyntaxError, ValueError) as exc:   # e.g. 'return' outside a function
+        return index, None, _syntax_error(exc)
+
+
+class _SyntaxProblem(str):
+    """The text of a cell's syntax error, with the line it is on (``.line``, or None)."""
+
+    line = None
+
+
+def _syntax_error(exc):
+    problem = _SyntaxProblem("%s: %s" % (type(exc).__name__, getattr(exc, "msg", None) or exc))
+    problem.line = exc.lineno if isinstance(getattr(exc, "lineno", None), int) else None
+    return problem
+
+
+_TRANSFORMER = []
+
+
+def _ipython_transform(source):
+    """IPython's ``TransformerManager().transform_cell(source)``, or None if IPython is not installed.
+
+    The module is loaded from its file, without the IPython package (whose import takes a second): it
+    needs only the standard library.
+    """
+    if not _TRANSFORMER:
+        manager = None
+        try:
+            import importlib.util
+            spec = importlib.util.find_spec("IPython")
+            folder = os.path.dirname(spec.origin) if spec and spec.origin else None
+            if folder:
+                path = os.path.join(folder, "core", "inputtransformer2.py")
+                module_spec = importlib.util.spec_from_file_location("_grader_inputtransformer2", path)
+                module = importlib.util.module_from_spec(module_spec)
+                module_spec.loader.exec_module(module)
+                manager = module.TransformerManager()
+        except Exception:  # noqa: BLE001 - no IPython: the cell stays a syntax error
+            manager = None
+        _TRANSFORMER.append(manager)
+    if _TRANSFORMER[0] is None:
+        return None
+    try:
+        return _TRANSFORMER[0].transform_cell(source)
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _skip_failed_imports(tree):
+    """Wrap each top-level import in ``try: ... except ImportError: <note it>``.
+
+    A package the student had and the grader has not (cv2, torch, google.colab) costs that import line
+    only: the rest of the cell (often ``import numpy as np``) still runs, and the feedback says which
+    import was skipped. Code that uses the missing module fails where it uses it.
+    """
+    body = []
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and not (
+                isinstance(node, ast.ImportFrom) and node.module == "__future__"):
+            handler = ast.ExceptHandler(
+                type=ast.Name("ImportError", ast.Load()), name="_grader_import_error",
+                body=[ast.Expr(ast.Call(ast.Name("_grader_import_failed", ast.Load()),
+                                        [ast.Name("_grader_import_error", ast.Load()),
+                                         ast.Constant(node.lineno)], []))])
+            wrapped = ast.Try(body=[node], handlers=[handler], orelse=[], finalbody=[])
+            body.append(ast.copy_location(wrapped, node))
+        else:
+            body.append(node)
+    tree.body = body
+    return ast.fix_missing_locations(tree)
+
+
+def _run_source(source, namespace, name):
+    """Run the code of a ``%time``/``%%time``/``%%capture`` magic in the notebook's namespace."""
+    text = _ipython_transform(source) or source
+    try:
+        code = compile(text, name, "eval")
+    except SyntaxError:
+        exec(compile(_skip_failed_imports(ast.parse(text, name)), name, "exec"), namespace)
+        return None
+    return eval(code, namespace)
+
+
+# Per-cell limits. A cell gets CELL CPU seconds (limits["cell_seconds"]) of its own process, whatever the
+# machine's load; a wall clock of WALL_FACTOR times that (plus WALL_GRACE) is only a backstop for a cell
+# that waits (sleep, a lock). A cell stopped at its limit costs itself only: the next cell runs, and the
+# cell's CPU time is not taken from the tasks' (see _exec_cells).
+WALL_FACTOR = 4.0
+WALL_GRACE = 5.0
+_CELL_LIMITS = {}   # set by probe_cells in the job process; task processes inherit it
+
+
+def wall_backstop(cpu_seconds):
+    """The wall-clock backstop for a limit of ``cpu_seconds`` of CPU time."""
+    return WALL_FACTOR * float(cpu_seconds) + WALL_GRACE
+
+
+class _CellLimit(BaseException):
+    """Raised inside a cell that reached its limit (BaseException: ``except Exception`` does not catch it)."""
+
+
+def task_deadline(task, cells_done=False):
+    """The wall-clock backstop of a task process (monotonic time). Its real limit is CPU time, the task's
+    timeout for its calls; the good cells it runs first add WALL_FACTOR times their wall time in the probe."""
+    cells = 0.0 if cells_done else WALL_FACTOR * float(_CELL_LIMITS.get("cells_wall", 0.0))
+    return time.monotonic() + wall_backstop(task["timeout"]) + cells
+
+
+def _cpu_used():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _set_cpu_soft(seconds):
+    soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    want = int(math.ceil(seconds))
+    if hard != resource.RLIM_INFINITY:
+        want = min(want, hard)
+    try:
+        resource.setrlimit(resource.RLIMIT_CPU, (want, hard))
+    except (ValueError, OSError):
+        pass
+
+
+def _exec_cells(cells, namespace, on_start=None, on_end=None, on_note=None):
+    """Run the cells in order in ``namespace``, each under its own CPU limit and wall-clock backstop.
+
+    on_end(index, problem): problem is None, or {"status": "raised" | "timed out", "error", "line"}.
+    on_note(index, note): a top-level import that failed and was skipped.
+    The CPU the cells use is given back: afterwards the process has the CPU budget it had before them.
+    """
+    cpu_limit = float(_CELL_LIMITS.get("cell_seconds", 0) or 0)
+    wall = wall_backstop(cpu_limit) if cpu_limit else 0.0
+    soft_before, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    budget = None if soft_before == resource.RLIM_INFINITY else soft_before - _cpu_used()
+    state = {"active": False, "fired": 0}
+
+    def stop(signum, frame):
+        if not state["active"]:
+            return
+        state["fired"] += 1
+        if state["fired"] > 3:   # the cell swallowed the stops: end the process (the probe restarts without it)
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGXCPU if signum == signal.SIGXCPU else signal.SIGKILL)
+        if signum == signal.SIGALRM:
+            signal.setitimer(signal.ITIMER_REAL, 1.0)
+        raise _CellLimit("cpu" if signum == signal.SIGXCPU else "wall")
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGXCPU, signal.SIGALRM)} if cpu_limit else {}
+    recorder = namespace.get("_grader_import_failed")
+    shell = namespace.get("get_ipython")
+    try:
+        for index, code, _ in cells:
+            if code is None:
+                continue
+            if on_start:
+                on_start(index)
+            if isinstance(recorder, _ImportSkipped):
+                recorder.notes = []
+            try:
+                shell().cell_name = "<cell %d>" % (index + 1)
+            except Exception:  # noqa: BLE001 - the student replaced get_ipython
+                pass
+            problem = None
+            state["fired"] = 0
+            try:
+                try:
+                    if cpu_limit:
+                        _set_cpu_soft(_cpu_used() + cpu_limit)
+                        signal.setitimer(signal.ITIMER_REAL, wall)
+                    state["active"] = True
+                    exec(code, namespace)
+                finally:
+                    state["active"] = False
+                    if cpu_limit:
+                        signal.setitimer(signal.ITIMER_REAL, 0)
+            except _CellLimit as exc:
+                problem = {"status": "timed out", "line": _cell_line(exc, index),
+                           "error": ("stopped after %g s of CPU time" % cpu_limit) if str(exc) == "cpu"
+                           else "stopped after %g s of waiting" % wall}
+            except BaseException as exc:  # noqa: BLE001 - student code may raise anything
+                problem = {"status": "raised", "line": _cell_line(exc, index),
+                           "error": "%s: %s" % (type(exc).__name__, _short(exc))}
+            if on_note and isinstance(recorder, _ImportSkipped):
+                for note in recorder.notes:
+                    on_note(index, note)
+            if on_end:
+                on_end(index, problem)
+    finally:
+        if cpu_limit:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            for sig, handler in previous.items():
+                signal.signal(sig, signal.SIG_DFL if handler is None else handler)
+            _set_cpu_soft(_cpu_used() + budget if budget is not None else
+                          (hard if hard != resource.RLIM_INFINITY else resource.RLIM_INFINITY))
+
+
+def _cell_line(exc, index):
+    """The line of cell ``index`` that was running when ``exc`` was raised (its top-level frame), or None."""
+    name = "<cell %d>" % (index + 1)
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename == name:
+            return frame.lineno
+    return None
+
+
+_TREES = {}   # cell index -> the module AST it was compiled from (to cut a cell stopped at its limit)
+
+
+def _cut_before(index, line):
+    """Cell ``index`` compiled without the top-level statement running at ``line`` and what follows, or None.
+
+    A cell stopped at its limit (a training loop after the definitions) keeps what it did before: the task
+    processes run only the statements that completed in the probe.
+    """
+    tree = _TREES.get(index)
+    if tree is None or not isinstance(line, int):
+        return None
+    kept = []
+    for node in tree.body:
+        if node.lineno <= line <= (getattr(node, "end_lineno", None) or node.lineno):
+            break
+        kept.append(node)
+    else:
+        return None
+    if not kept:
+        return None
+    try:
+        return compile(ast.Module(body=kept, type_ignores=[]), "<cell %d>" % (index + 1), "exec")
+    except (SyntaxError, ValueError):
+        return None
 
 
 def probe_cells(cells, limits, out, first_task=None, channel=None):
     """Find which cells run to completion. Returns (good indices, per-cell report, running or None).
+
+    The report lists every problem, one dict each: {"cell": n, "status", "error", "line"} with status
+    "syntax error", "raised", "import failed" (a skipped top-level import), "timed out" or "ended the
+    process". A cell that raised stays among the good cells (what it defined before raising counts); one
+    that timed out or ended the process does not (a timed-out one keeps the statements before the one
+    that was stopped).
+
+    Limits do not depend on the machine's load: each cell has its CPU limit (limits["cell_seconds"]) and
+    a generous wall-clock backstop; no shared budget drops cells that completed.
 
     first_task: (index, task). If every cell runs to completion on the first
     try (the usual case), the probe process goes straight on to that task's
@@ -589,9 +876,14 @@ def probe_cells(cells, limits, out, first_task=None, channel=None):
     again without it, and None is returned: the first task then runs like
     every other.
     """
-    report = {i: {"cell": i + 1, "status": "syntax error", "error": err} for i, code, err in cells if code is None}
+    _CELL_LIMITS.clear()
+    _CELL_LIMITS.update(cell_seconds=limits["cell_seconds"])
+    problems = {i: [{"cell": i + 1, "status": "syntax error", "error": str(err),
+                     "line": getattr(err, "line", None)}] for i, code, err in cells if code is None}
     bad = {i for i, code, _ in cells if code is None}
-    deadline = time.monotonic() + limits["cells_seconds"]
+    stopped = set()
+    cell_wall = wall_backstop(limits["cell_seconds"]) + WALL_GRACE   # the in-process backstop fires first
+    quota = channel is not None and bool(channel.quota)
     then = first_task
     while True:
         todo = [c for c in cells if c[0] not in bad]
@@ -600,20 +892,15 @@ def probe_cells(cells, limits, out, first_task=None, channel=None):
         if then:
             index, task = then
             task_stdout = os.path.join(out, "stdout-%d.txt" % index)
-            pid = _fork_limited(limits, task_stdout, limits["cells_seconds"] + task["timeout"])
+            pid = _fork_limited(limits, task_stdout, task["timeout"])
         else:
             pid = _fork_limited(limits, os.path.join(out, "stdout-cells.txt"))
         if pid == 0:
             _close(read_fd, args_write, *(channel.fds() if channel else ()))
-
-            def start(i):
-                _send(write_fd, b"C", ["start", i])
-
-            def end(i, error):
-                _send(write_fd, b"C", ["end", i, error])
-
             namespace = _fresh_namespace()
-            _exec_cells(todo, namespace, start, end)
+            _exec_cells(todo, namespace, lambda i: _send(write_fd, b"C", ["start", i]),
+                        lambda i, p: _send(write_fd, b"C", ["end", i, p]),
+                        lambda i, note: _send(write_fd, b"C", ["note", i, note]))
             _send(write_fd, b"C", ["done"])
             if then:
                 try:
@@ -624,16 +911,15 @@ def probe_cells(cells, limits, out, first_task=None, channel=None):
         os.close(write_fd)
         os.close(args_read)
         reader = _Frames(read_fd)
-        current, finished = None, False
-        ended = {}
-        cell_deadline = deadline
-        over = False
+        current, finished, over = None, False, False
+        ended, notes, took, started = {}, {}, {}, time.monotonic()
+        cell_deadline = time.monotonic() + cell_wall
         while not finished:
-            remaining = min(deadline, cell_deadline) - time.monotonic()
-            if channel is not None and channel.over_quota():
+            remaining = cell_deadline - time.monotonic()
+            if quota and channel.over_quota():
                 over = True   # too many files: this cell is stopped as if it had ended the process
                 break
-            wait = min(remaining, QUOTA_POLL) if channel is not None and channel.quota else remaining
+            wait = min(remaining, QUOTA_POLL) if quota else remaining
             ready, _, _ = select.select([read_fd], [], [], max(wait, 0))
             if not ready:
                 if wait < remaining:
@@ -649,27 +935,42 @@ def probe_cells(cells, limits, out, first_task=None, channel=None):
                     continue
                 if message[0] == "start":
                     current = message[1]
-                    cell_deadline = time.monotonic() + limits["cell_seconds"]
+                    started = time.monotonic()
+                    cell_deadline = started + cell_wall
                 elif message[0] == "end":
                     ended[message[1]] = message[2]
-                    current, cell_deadline = None, deadline
+                    took[message[1]] = time.monotonic() - started
+                    current, cell_deadline = None, time.monotonic() + cell_wall
+                elif message[0] == "note":
+                    notes.setdefault(message[1], []).append(message[2])
                 elif message[0] == "done":
                     finished = True
                     reader.pending = frames[position + 1:]   # the first task's first request may be here
                     break
             if reader.eof:
                 break
-        now = time.monotonic()
-        timed_out = not finished and now >= min(deadline, cell_deadline)
-        for i, error in ended.items():
-            if error:
-                report[i] = {"cell": i + 1, "status": "raised", "error": error}
-        if finished and then:   # the first task is under way in this process
-            return [c[0] for c in cells if c[0] not in bad], [report[i] for i in sorted(report)], (
-                pid, reader, args_write)
+        for i in ended:
+            problems[i] = [dict(n, cell=i + 1) for n in notes.get(i, [])]
+            if ended[i]:
+                problems[i].append(dict(ended[i], cell=i + 1))
+                if ended[i].get("status") == "timed out":
+                    stopped.add(i)
+        if finished and then and not stopped:   # the first task is under way in this process
+            _CELL_LIMITS["cells_wall"] = sum(took.get(i, 0.0) for i in _good(cells, bad))
+            return _good(cells, bad), _flat(problems), (pid, reader, args_write)
         reader.close()
         os.close(args_write)
-        _kill_and_reap(pid)
+        status, expired = None, False
+        if not finished:
+            expired = not over and time.monotonic() >= cell_deadline
+            _kill_group(pid)
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+            _, status = os.waitpid(pid, 0)
+        else:
+            _kill_and_reap(pid)
         if over:   # what the cell made goes, so the cells after it can run
             _fresh_between_tasks(os.path.dirname(out))
         if then:   # the first task will run again, from the start, once the cells are sorted out
@@ -686,31 +987,59 @@ def probe_cells(cells, limits, out, first_task=None, channel=None):
         if current is None:
             break
         bad.add(current)
-        report[current] = {"cell": current + 1, "status": "timed out" if timed_out else "ended the process",
-                           "error": None}
-        if now >= deadline:  # the time for all cells is spent: skip everything not yet confirmed
-            bad.update(c[0] for c in todo if c[0] not in ended)
-            break
-    return [c[0] for c in cells if c[0] not in bad], [report[i] for i in sorted(report)], None
+        timed_out = expired or (os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGXCPU)
+        error = None if timed_out or status is None else "%s: %s" % _describe(status)
+        if over:
+            error = "created more than %s files" % channel.quota.get("files")
+        problems[current] = [dict(n, cell=current + 1) for n in notes.get(current, [])] + [
+            {"cell": current + 1, "status": "timed out" if timed_out else "ended the process",
+             "error": error, "line": None}]
+    for position, (i, code, err) in enumerate(cells):
+        if i in stopped:
+            line = next((p.get("line") for p in problems.get(i, []) if p.get("status") == "timed out"), None)
+            cut = _cut_before(i, line)
+            if cut is not None:   # what the cell did before it was stopped still counts
+                cells[position] = (i, cut, err)
+                stopped.discard(i)
+    bad |= stopped
+    _CELL_LIMITS["cells_wall"] = sum(took.get(i, 0.0) for i in _good(cells, bad))
+    return _good(cells, bad), _flat(problems), None
+
+
+def _good(cells, bad):
+    return [c[0] for c in cells if c[0] not in bad]
+
+
+def _flat(problems):
+    return [p for i in sorted(problems) for p in problems[i]]
 
 
 def _cell_message(kind, header, count):
-    """A probe's C frame as ["start", i] | ["end", i, error] | ["done"], or None if it is not one."""
+    """A probe's C frame as ["start", i] | ["end", i, problem] | ["note", i, note] | ["done"], or None.
+
+    problem (None or a dict) and note (a dict) keep only their known fields, of the right types."""
     if kind != b"C" or len(header) > 8192:
         return None
     try:
         message = json.loads(header)
     except (ValueError, RecursionError):
         return None
-    if type(message) is not list or not message or message[0] not in ("start", "end", "done"):
+    if type(message) is not list or not message or message[0] not in ("start", "end", "note", "done"):
         return None
     if message[0] == "done":
         return message
     if len(message) < 2 or type(message[1]) is not int or not 0 <= message[1] < count:
         return None
-    if message[0] == "end":
-        error = message[2] if len(message) > 2 else None
-        return ["end", message[1], error if type(error) is str else None]
+    if message[0] in ("end", "note"):
+        detail = message[2] if len(message) > 2 else None
+        if type(detail) is not dict:
+            return None if message[0] == "note" else ["end", message[1], None]
+        status = detail.get("status")
+        if status not in (("raised", "timed out") if message[0] == "end" else ("import failed",)):
+            return None if message[0] == "note" else ["end", message[1], None]
+        error, line = detail.get("error"), detail.get("line")
+        return [message[0], message[1], {"status": status, "error": error if type(error) is str else None,
+                                         "line": line if type(line) is int else None}]
     return message[:2]
 
 
@@ -766,7 +1095,7 @@ def run_task(index, task, cells, limits, out, channel):
             os._exit(0)
     os.close(write_fd)
     os.close(args_read)
-    return channel.serve(index, pid, _Frames(read_fd), args_write, time.monotonic() + task["timeout"])
+    return channel.serve(index, pid, _Frames(read_fd), args_write, task_deadline(task))
 
 
 def _task_process(index, task, cells, results_fd, args_fd):
@@ -878,8 +1207,12 @@ def _fork_limited(limits, stdout_path, cpu_seconds=None):
         os.setsid()
         memory = limits["memory_mb"] << 20
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-        cpu = int(cpu_seconds or limits["cells_seconds"]) + 1
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+        # Soft limit: the task's CPU time (or, for the cell probe, all the cells'); _exec_cells lowers it
+        # per cell and gives the cells' CPU back. Hard limit: that plus the CPU all cells may use at most.
+        cells = float(limits["cells_seconds"])
+        soft = int(math.ceil(cpu_seconds if cpu_seconds else cells)) + 1
+        hard = soft + int(math.ceil(cells)) + 1
+        resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
         size = limits["output_mb"] << 20
         resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))

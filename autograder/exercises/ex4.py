@@ -162,6 +162,12 @@ def _flip_case(label, rng, shape, p, calls=CALLS, **extra):
     return Case(label, (image(rng, *shape), p, int(rng.integers(2**31)), calls, GLOBAL_SEED), **extra)
 
 
+# Audit (EXERCISES.md is the contract; each case names the sentence it checks).
+#
+# random_flip: "with probability `p` the horizontal mirror (`image[:, ::-1]`), else an equal copy. `ValueError`
+# unless `0 <= p <= 1`", and "Randomness comes only from the `rng` argument" (every case: a second run with a
+# generator of the same seed). p other than 1/2 shows flip-probability-inverted and flip-ignores-p; H > 1
+# shows a vertical flip; p = 0 and p = 1 are the ends of the closed interval.
 def _flip_public():
     rng = np.random.default_rng(4)
     return (
@@ -237,6 +243,10 @@ def _crop_label(shape, size):
     return "%s image, %s window" % (size_label(shape), size_label(size))
 
 
+# random_crop: "`size = (h, w)`; a window `image[i:i+h, j:j+w]` whose top-left corner is uniform over every
+# valid position. `ValueError` if the window does not fit." Windows with several positions in both directions
+# (crop-never-last, crop-not-uniform), a window as large as the image (one position), one-wide windows,
+# and a window too tall, too wide, or both.
 def _crop_public():
     rng = np.random.default_rng(5)
     return (
@@ -351,6 +361,8 @@ EXERCISE = Exercise(
              look_at=LOOK_CROP, timeout=60, probe="crop_many",
              misconceptions=(USES_GLOBAL_RANDOM, CROP_NEVER_LAST, CROP_NOT_UNIFORM)),
         Task("build_augmentation", 4, reference_augmentation, judge_augmentation,
+             # "a `keras.Sequential` of `RandomFlip(flip)`, `RandomRotation(rotation)`, `RandomZoom(zoom)`, in
+             # that order": the defaults, and arguments other than the defaults (factors-not-passed), each alone
              public=(Case("the defaults (no arguments)", ({},)),
                      Case("flip=\"vertical\", rotation=0.2, zoom=0.1",
                           ({"flip": "vertical", "rotation": 0.2, "zoom": 0.1},))),

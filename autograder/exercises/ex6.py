@@ -165,6 +165,11 @@ def judge_features(result, expected) -> Verdict:
                    (verdict.detail.splitlines() or [""])[0], misconception=NOT_INFERENCE)
 
 
+# Audit (EXERCISES.md is the contract; each case names the sentence it checks).
+#
+# extract_features: "the base's outputs for `images` in inference mode, as an ndarray": batch sizes that do
+# not divide the count (a last partial batch), batch_size=1, the default batch_size, digits of the target
+# task and random images in [0, 255] (rescaled-twice, training-mode).
 def _features_hidden(rng):
     return [Case("7 digits, default batch_size", (_digits(rng, 7), None)),
             Case("33 digits, batch_size=8 (a last batch of 1)", (_digits(rng, 33), 8)),
@@ -316,6 +321,9 @@ EXERCISE = Exercise(
              hidden=_features_hidden, look_at=LOOK_EXTRACT, timeout=60, probe="extract_features",
              misconceptions=(NOT_INFERENCE, RESCALED_TWICE)),
         Task("build_feature_classifier", 2, reference_classifier, judge_classifier,
+             # "taking features of `feature_shape` to `num_classes` softmax probabilities, with at least one
+             # hidden `Dense` layer and `Dropout`", "it must learn the target task" (the base's features);
+             # other feature shapes (flat ones too) and class counts
              public=(Case("the base's (4, 4, 32) features, 5 classes; trained on the target task",
                           ((4, 4, 32), 5)),),
              hidden=lambda rng: [
@@ -324,6 +332,8 @@ EXERCISE = Exercise(
                  Case("(10,) features, 7 classes", ((10,), 7))],
              look_at=LOOK_EXTRACT, timeout=60, probe="feature_classifier", misconceptions=(NOT_SOFTMAX,)),
         Task("build_frozen_model", 4, reference_frozen, judge_frozen,
+             # "input, then the augmentation model if given, then the base with `conv_base.trainable = False`,
+             # then a trainable head to `num_classes` softmax": with and without augmentation, other counts
              public=(Case("5 classes, no augmentation", (5, False)),
                      Case("5 classes, with an augmentation model", (5, True))),
              hidden=lambda rng: [Case("3 classes, with an augmentation model", (3, True)),
@@ -331,6 +341,8 @@ EXERCISE = Exercise(
              look_at=LOOK_FROZEN, timeout=60, probe="frozen_model",
              misconceptions=(BASE_NOT_FROZEN, AUG_AFTER_BASE, AUG_MISSING, NOT_SOFTMAX)),
         Task("feature_maps", 2, reference_maps, judge_maps,
+             # "the activations of the named layer ... found with `model.get_layer(layer_name)`"; layers whose
+             # training and inference modes differ (bn2, dropout1); "`ValueError` for an unknown layer name"
              public=(Case("layer \"conv1\", 4 images", ("conv1", _random_images(7, 4))),
                      Case("layer \"pool1\", 3 images", ("pool1", _random_images(8, 3)))),
              hidden=lambda rng: [

@@ -155,6 +155,13 @@ def _judge_training_step(base, flags) -> Verdict:
     return Verdict(True)
 
 
+# Audit (EXERCISES.md is the contract; each case names the sentence it checks).
+#
+# freeze_all_but_last: "make the base trainable, then freeze every layer but the last `n` ... `n = 0` freezes
+# every layer; `n` at least the number of layers leaves all trainable; `ValueError` for `n < 0`. Graded on
+# the base's and every layer's flags, with bases that arrive frozen as well as trainable, and on one training
+# step". n = 0 shows the layers[:-0] slice; a frozen base shows forgot-base-trainable; 1 <= n < count shows
+# an off-by-one; n = count and n > count; the default n = 4.
 def _freeze_hidden(rng):
     return [
         Case("n = 2, base arrives frozen", (2, False)),
@@ -298,6 +305,8 @@ EXERCISE = Exercise(
              hidden=_freeze_hidden, look_at=LOOK_FREEZE, timeout=60, probe="freeze",
              misconceptions=(N_ZERO, FORGOT_TRAINABLE, OFF_BY_ONE)),
         Task("compile_for_fine_tuning", 5, reference_compile, judge_compile,
+             # "compile with `keras.optimizers.RMSprop(learning_rate)`, loss "sparse_categorical_crossentropy",
+             # metrics ["accuracy"]; return the model": the default 1e-5 and other rates (a fixed rate fails)
              public=(Case("the default learning rate", (None,)),
                      Case("learning_rate=3e-4", (3e-4,))),
              hidden=lambda rng: [Case("learning_rate=1e-4", (1e-4,)),
