@@ -206,7 +206,6 @@ def _run_once(pool, worker, cells, jobs, limits, preload):
         job = {"cells": cells, "limits": {"memory_mb": limits.memory_mb, "output_mb": limits.output_mb,
                                           "cells_seconds": limits.cells_seconds,
                                           "cell_seconds": limits.cell_seconds},
-<<<<<<< HEAD
                "tasks": [{"function": task.name, "timeout": task.timeout, "probe": task.probe,
                           "calls": [{"id": call.id} for call in task.calls]} for task in jobs],
                "preload": list(preload), "assets": ASSETS_IN_SANDBOX if worker.sandboxed else ASSETS,
@@ -225,23 +224,8 @@ def _run_once(pool, worker, cells, jobs, limits, preload):
                 frames.append(wire.frame(b"A", header, encoder.blob()))
             return frames
 
-        _, frames = worker.run(name, job, arguments, limits.cells_seconds + sum(t.timeout for t in jobs) + 15.0)
+        _, frames = worker.run(name, job, arguments, limits.job_seconds(t.timeout for t in jobs))
         return _collect(frames, jobs)
-=======
-               "tasks": [], "preload": list(preload), "assets": ASSETS_IN_SANDBOX if worker.sandboxed else ASSETS,
-               "public_path": worker.public_path(inbox)}
-        for k, task in enumerate(jobs):
-            calls = []
-            for call in task.calls:
-                encoder = wire.Encoder(indir, "t%d-%s" % (k, call.id))
-                calls.append({"id": call.id, "args": [encoder.encode(a) for a in call.args],
-                              "kwargs": {name: encoder.encode(v) for name, v in call.kwargs.items()}})
-            job["tasks"].append({"function": task.name, "timeout": task.timeout, "calls": calls,
-                                 "probe": task.probe})
-        wire.dump_json(job, os.path.join(inbox, "job.json"))
-        worker.run(name, limits.job_seconds(t.timeout for t in jobs))
-        return _collect(os.path.join(jobdir, "out"), jobs)
->>>>>>> contract
     finally:
         pool.release(worker)
 
