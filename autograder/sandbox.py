@@ -31,7 +31,7 @@ from .workers import (ASSETS, ASSETS_IN_SANDBOX, JOBS_FILES, JOBS_IN_SANDBOX, Wo
 STDOUT_TAIL = 2000
 MAX_ARRAY_BYTES = 512 << 20   # array data decoded from one submission's results, all calls together
 STATUSES = {"ok", "timeout", "cpu", "output", "crash", "exited", "killed", "signal", "lost", "protocol", "files"}
-CELL_STATUSES = {"syntax error", "raised", "timed out", "ended the process"}
+CELL_STATUSES = {"syntax error", "raised", "import failed", "timed out", "ended the process"}
 WHERE = re.compile(r"cell \d{1,5}, line \d{1,7}")
 
 
@@ -278,7 +278,9 @@ def _cells(report):
             continue
         cell, status, error = entry.get("cell"), entry.get("status"), entry.get("error")
         if type(cell) is int and 0 < cell < 100_000 and status in CELL_STATUSES:
-            problems.append({"cell": cell, "status": status, "error": error[:500] if type(error) is str else None})
+            line = entry.get("line")
+            problems.append({"cell": cell, "status": status, "error": error[:500] if type(error) is str else None,
+                             "line": line if type(line) is int and 0 < line < 10_000_000 else None})
     return problems
 
 
