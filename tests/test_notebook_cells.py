@@ -29,11 +29,11 @@ def test_ipython_syntax_compiles(source):
 
 def test_plain_python_does_not_load_ipython():
     """The NumPy check path stays fast: IPython's transformer is loaded only for a cell that needs it."""
-    script = ("import sys; sys.argv = ['x', '']; sys.path.insert(0, 'autograder/child'); import runner\n"
-              "runner._compile_cell(0, 'import numpy as np\\ndef f(x):\\n    return x % 2\\n')\n"
-              "print(bool(runner._TRANSFORMER), 'IPython' in sys.modules)\n"
-              "runner._compile_cell(1, '%matplotlib inline\\n')\n"
-              "print(bool(runner._TRANSFORMER), 'IPython' in sys.modules)\n")
+    script = ("import sys; sys.path.insert(0, 'autograder/child'); import cells\n"
+              "cells._compile_cell(0, 'import numpy as np\\ndef f(x):\\n    return x % 2\\n')\n"
+              "print(bool(cells._TRANSFORMER), 'IPython' in sys.modules)\n"
+              "cells._compile_cell(1, '%matplotlib inline\\n')\n"
+              "print(bool(cells._TRANSFORMER), 'IPython' in sys.modules)\n")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False", "True", "False"], out
 
