@@ -38,7 +38,7 @@ _LOST = {
     "ok": "ended the Python process before returning: do not call os._exit() in a task",
     "lost": "ended the grading process; the task cannot be graded",
     "protocol": "wrote into the grader's result channel itself; the task cannot be graded",
-    "files": "created more than {detail} files; a task needs a handful at most",
+    "files": "created more than {detail} in its folders; a task needs a handful of small files at most",
 }
 
 

@@ -25,7 +25,7 @@ import threading
 from .child import wire
 from .child.confine import CONFINE_FAILED
 from .jail import NAMESPACES, NONE, UID_SECCOMP, JailUnavailable, level_name
-from .workers import (ASSETS, ASSETS_IN_SANDBOX, JOBS_FILES, JOBS_IN_SANDBOX, WorkerPool,  # noqa: F401
+from .workers import (ASSETS, ASSETS_IN_SANDBOX, JOBS_BYTES, JOBS_FILES, JOBS_IN_SANDBOX, WorkerPool,  # noqa: F401
                       bwrap_path)   # bwrap_path is public here
 
 STDOUT_TAIL = 2000
@@ -210,7 +210,7 @@ def _run_once(pool, worker, cells, jobs, limits, preload):
                           "calls": [{"id": call.id} for call in task.calls]} for task in jobs],
                "preload": list(preload), "assets": ASSETS_IN_SANDBOX if worker.sandboxed else ASSETS,
                "public_path": worker.public_path(), "sandboxed": worker.sandboxed,
-               "quota": {"files": JOBS_FILES, "folders": [JOBS_IN_SANDBOX, "/tmp"]} if worker.sandboxed else None}
+               "quota": _quota(worker)}
 
         def arguments(index):
             """Task ``index``'s calls as A frames: asked for by the job once that task's process exists."""
@@ -232,6 +232,16 @@ def _run_once(pool, worker, cells, jobs, limits, preload):
 
 # ----------------------------------------------------------------------------
 # judging what the child sent (untrusted: every field is checked, nothing can raise out of here)
+
+def _quota(worker):
+    """What a job may write: in bubblewrap, files on its tmpfs (which cap the bytes themselves); at
+    uid+seccomp, files and bytes in its folder on the host's disk, counted by the job process."""
+    if worker.sandboxed:
+        return {"files": JOBS_FILES, "folders": [JOBS_IN_SANDBOX, "/tmp"]}
+    if worker.isolation == UID_SECCOMP:   # polled: kept well below what the attacks aim at, to stop them in time
+        return {"files": 4096, "bytes": JOBS_BYTES // 4, "walk": True}
+    return None
+
 
 def _collect(frames, jobs):
     """(finished tasks, cell report) from the frames of one job. Never raises."""

@@ -29,8 +29,6 @@ OPEN = {
     "uid+seccomp": {   # no mount or PID namespace at this level: see autograder/jail/__init__.py
         **({} if _landlock() else {   # with Landlock, the job writes only in its own folder
             "fill_tmp": "the host's /tmp and /dev/shm are shared (swept after each job, but not capped)"}),
-        "fill_job_folder": "the job folder is on the host's disk (no quota without a mount namespace)",
-        "fill_job_files": "the job folder is on the host's disk (no quota without a mount namespace)",
         "read_mountinfo": "the host's mounts are visible without a mount namespace",
         "read_grader_memory": "command lines in /proc are visible without a PID namespace (memory is not)",
     },

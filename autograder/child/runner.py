@@ -260,7 +260,7 @@ def main(jobdir, up, down):
     """The job process: read the job (H) from ``down``, run it, send every event and result up."""
     job_frame = wire.read_frame(down)
     job = wire.parse_header(job_frame[1])
-    channel = _Channel(up, down, job["tasks"], job.get("quota"))
+    channel = _Channel(up, down, job["tasks"], job.get("quota"), jobdir)
     out = os.path.join(jobdir, "out")
     if job.get("public_path"):
         sys.path.append(job["public_path"])   # public packages students may import (coursedata)
@@ -282,6 +282,8 @@ def main(jobdir, up, down):
                      stdout=_tail(os.path.join(out, "stdout-%d.txt" % index)))
         if job.get("sandboxed"):
             _fresh_between_tasks(jobdir)
+        elif channel.quota:   # uid+seccomp: what a task left in the job's folder goes (its quota is per job)
+            _fresh_folders(jobdir)
 
 
 def _fresh_between_tasks(jobdir):
@@ -315,23 +317,54 @@ def _fresh_between_tasks(jobdir):
     for folder in ("/tmp", "/dev/shm"):
         _empty(folder)
     _empty_jobs(os.path.dirname(jobdir))
+    _fresh_folders(jobdir)
+
+
+def _fresh_folders(jobdir):
+    """Empty the job's folders (however deep) and start again in a new, empty work folder."""
+    _empty_jobs(jobdir)
     for folder in ("work", "out"):
         os.makedirs(os.path.join(jobdir, folder), mode=0o700, exist_ok=True)
     os.chdir(os.path.join(jobdir, "work"))
 
 
+def _tally(folder, most):
+    """(entries, bytes) under ``folder``, never following links; counting stops after ``most`` entries."""
+    count, size, stack = 0, 0, [folder]
+    while stack and count <= most:
+        try:
+            entries = list(os.scandir(stack.pop()))
+        except OSError:
+            continue
+        for entry in entries:
+            count += 1
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            size += info.st_blocks * 512
+            if entry.is_dir(follow_symlinks=False):
+                stack.append(entry.path)
+    return count, size
+
+
 class _Channel:
     """The job process's end of the job: events and results up, a task's arguments down, one call at a time."""
 
-    def __init__(self, up, down, tasks, quota=None):
+    def __init__(self, up, down, tasks, quota=None, jobdir=None):
         self.up, self.down, self.tasks = up, down, tasks
-        self.quota = quota   # {"files": n, "folders": [...]}: how many files the job may have there (sandboxed)
+        # {"files": n, "folders": [...]}: how many files the job may have on those file systems (sandboxed:
+        # tmpfs caps bytes, not files); with "bytes": m and "walk": true, the job folder itself is counted,
+        # files and bytes (uid+seccomp: it is on the host's disk, with no quota of its own)
+        self.quota = quota
+        self.jobdir = jobdir
         self.frames = []   # the running task's argument frames, zeroed before the next fork
 
     def over_quota(self):
-        """True if the job's folders hold more files than its quota (polled: tmpfs caps bytes, not files)."""
+        """True if the job holds more files (or bytes) than its quota. Polled, every QUOTA_POLL seconds."""
         if not self.quota:
             return False
+        files = self.quota.get("files", 0)
         used = 0
         for folder in self.quota.get("folders", []):
             try:
@@ -339,7 +372,15 @@ class _Channel:
             except OSError:
                 continue
             used += info.f_files - info.f_ffree
-        return used > self.quota.get("files", 0)
+        if self.quota.get("walk") and self.jobdir:
+            count, size = _tally(self.jobdir, files + 1)
+            return used + count > files or size > self.quota.get("bytes", 0)
+        return used > files
+
+    def quota_text(self):
+        """What the quota allows, for the feedback: '20000 files' or '20000 files or 256 MiB'."""
+        text = "%d files" % self.quota.get("files", 0)
+        return text + (" or %d MiB" % (self.quota["bytes"] >> 20) if self.quota.get("bytes") else "")
 
     def emit(self, **event):
         wire.write_all(self.up, wire.frame(b"E", event))
@@ -392,7 +433,7 @@ class _Channel:
                     return "timeout", None
                 if status is None and self.over_quota():
                     _kill_and_reap(pid)
-                    return "files", self.quota.get("files")
+                    return "files", self.quota_text()
                 wait = min(remaining, QUOTA_POLL) if self.quota else remaining
                 if status is None and reader.pending:
                     pass   # frames already read (with the probe's last message) come first
@@ -607,7 +648,7 @@ def probe_cells(cells, limits, out, first_task=None, channel=None):
         else:
             _kill_and_reap(pid)
         if over:   # what the cell made goes, so the cells after it can run
-            _fresh_between_tasks(os.path.dirname(out))
+            (_fresh_folders if channel.quota.get("walk") else _fresh_between_tasks)(os.path.dirname(out))
         if then:   # the first task will run again, from the start, once the cells are sorted out
             then = None
             try:
@@ -625,7 +666,7 @@ def probe_cells(cells, limits, out, first_task=None, channel=None):
         timed_out = expired or (os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGXCPU)
         error = None if timed_out or status is None else "%s: %s" % _describe(status)
         if over:
-            error = "created more than %s files" % channel.quota.get("files")
+            error = "created more than %s" % channel.quota_text()
         problems[current] = [dict(n, cell=current + 1) for n in notes.get(current, [])] + [
             {"cell": current + 1, "status": "timed out" if timed_out else "ended the process",
              "error": error, "line": None}]
