@@ -86,8 +86,8 @@ def grade_all(entries: list[Entry], load_exercise: Callable[[str], Exercise], *,
 
     Submissions run in warm sandboxed workers, one per slot, kept for the
     whole batch; a reference answer, and the verdict on an answer many
-    students gave, are worked out once (memo.py). Keras exercises are judged one at a time in this process
-    (Keras is not thread-safe); their workers still run in parallel. ``on_done`` is called
+    students gave, are worked out once (memo.py). Keras models are judged in the cage's fresh processes
+    (autograder/judge), never in this one, so they are judged in parallel too. ``on_done`` is called
     as each finishes (for a progress bar).
     """
     keras_lock = threading.Lock()

@@ -116,8 +116,9 @@ def grade(exercise: Exercise, submission: Submission, *, hidden: bool, seed: int
     pool: warm workers to run the submission in (a batch shares one); without
     one, a worker is started for this submission alone. memo: reference
     answers and verdicts already worked out in this batch.
-    judge_lock: held while judging in this process (batch grading of Keras
-    exercises, whose judging is not thread-safe); the child runs outside it.
+    judge_lock: held while judging in this process; not for an exercise with
+    tasks judged in the cage (autograder/judge: Keras models, each judgement
+    in its own process), which need no lock. The child runs outside it.
     """
     started = time.perf_counter()
     caged = {task.name for task in exercise.tasks if cage.caged(exercise, task)}
@@ -204,7 +205,7 @@ def judge_task(task: Task, cases: list[Case], run: TaskRun, cell_problems: list[
         elif outcome.kind == "lost":
             verdict = Verdict(False, _LOST.get(run.status, _LOST["lost"]).format(
                 timeout=timeout, detail=run.detail))
-        elif cage_key and outcome.kind == "value":
+        elif cage_key and outcome.kind == "value" and case.expect != "raises":
             caged.append((len(results), case, outcome))
             verdict = None
         else:
@@ -212,7 +213,7 @@ def judge_task(task: Task, cases: list[Case], run: TaskRun, cell_problems: list[
         results.append(CaseResult(case, verdict))
     if caged:
         pairs = [(case, outcome) for _, case, outcome in caged]
-        judge = lambda items: cage.judge_cases(cage_key, task, items)   # noqa: E731
+        judge = lambda items: cage.judge_cases(cage_key, task, items, answers=memo)   # noqa: E731
         try:
             verdicts = judge(pairs) if memo is None else memo.verdicts(task, pairs, judge)
         except Exception as exc:  # noqa: BLE001 - the catch-all per result: grading goes on

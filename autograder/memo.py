@@ -76,6 +76,15 @@ class Memo:
                 self._values.popitem(last=False)
         return value
 
+    def peek(self, key: tuple) -> tuple[bool, Any]:
+        """(True, value) if ``key`` is known, else (False, None); nothing is computed."""
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                self.hits += 1
+                return True, self._values[key]
+        return False, None
+
     def reference(self, function: Callable, args: tuple, kwargs: dict, compute: Callable[[], Any]) -> Any:
         """A reference (or known-wrong variant) answer; arrays come back read-only, so no judge can alter one."""
         try:

@@ -147,3 +147,10 @@ def test_keras_attack_is_blocked(path):
     """Keras attacks (tests/attacks/keras/): the verdict a correct grader gives, and the next student unharmed."""
     result = run_keras_attack(path)
     assert result.blocked, "%s: %s" % (result.description, result.how)
+
+
+def test_keras_attacks_in_one_batch():
+    """All Keras attacks and correct ex4-ex7 submissions in one batch: attacks held, correct samples full marks."""
+    from tests.attacks.keras.harness import run_keras_attacks_in_one_batch
+    problems = run_keras_attacks_in_one_batch()
+    assert not problems, "\n".join(problems)

@@ -174,3 +174,30 @@ def test_grading_a_keras_exercise_does_not_import_keras_in_the_grader():
                          env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split()[-4:] == ["10.0", "10", "False", "False"], out.stdout
+
+
+def test_plain_reference_answers_come_back_and_are_reused():
+    """ex7's expected flags are worked out once in a judging process, before any student model, then reused."""
+    from autograder.child import probes
+    from autograder.exercises import ex7
+    from autograder.judge import cage
+    from autograder.memo import Memo
+    from autograder.sandbox import Outcome
+    probes.ASSETS = os.path.join(REPO, "coursedata")
+
+    def freeze_all_but_last(conv_base, n=4):
+        conv_base.trainable = True
+        for i, layer in enumerate(conv_base.layers):
+            layer.trainable = i >= len(conv_base.layers) - n
+        return conv_base
+    task = ex7.EXERCISE.task("freeze_all_but_last")
+    case = task.public[1]                                    # n = 4, base arrives frozen
+    outcome = Outcome("value", value=probes.freeze(freeze_all_but_last, *case.args))
+    memo = Memo()
+    first = cage.judge_cases("ex7", task, [(case, outcome)], answers=memo)[0]
+    assert first.passed, first.message
+    found, value = memo.peek(cage._answer_key(task, case))
+    assert found and value == ex7.reference_freeze(*case.args)
+    assert cage._with_answer(memo, task, case).precomputed == {"expected": value}
+    second = cage.judge_cases("ex7", task, [(case, outcome)], answers=memo)[0]
+    assert second.passed, second.message

@@ -159,12 +159,25 @@ def caged(exercise, task) -> bool:
 
 
 def judge_cases(exercise_key: str, task, items: list, memory_mb: int = MEMORY_MB,
-                case_seconds: float = CASE_SECONDS) -> list[Verdict]:
-    """Verdicts for (case, outcome) pairs of ``task``, each judged in a fresh limited process."""
+                case_seconds: float = CASE_SECONDS, answers=None) -> list[Verdict]:
+    """Verdicts for (case, outcome) pairs of ``task``, each judged in a fresh limited process.
+
+    answers: a memo (memo.py) for the reference's answers. The judging process
+    works out every reference answer before it touches a student's model and
+    sends back those that are plain JSON (ex7's expected flags); they are kept
+    in the memo and sent as the case's precomputed answer next time, so the
+    reference is not worked out again for every student.
+    """
     verdicts: list[Verdict | None] = [precheck(outcome) for _, outcome in items]
     todo = [i for i, v in enumerate(verdicts) if v is None]
+    if answers is not None:
+        items = [(_with_answer(answers, task, case), outcome) for case, outcome in items]
     while todo:
-        done = _request(exercise_key, task, [items[i] for i in todo], memory_mb, case_seconds)
+        done, expected = _request(exercise_key, task, [items[i] for i in todo], memory_mb, case_seconds)
+        if answers is not None:
+            for k, value in expected.items():
+                case = items[todo[k]][0]
+                answers.get(_answer_key(task, case), lambda: value)
         for k, verdict in done.items():
             verdicts[todo[k]] = verdict
         progressed = max(done) + 1 if done else 0
@@ -175,13 +188,32 @@ def judge_cases(exercise_key: str, task, items: list, memory_mb: int = MEMORY_MB
     return verdicts
 
 
+def _answer_key(task, case):
+    from ..memo import digest
+    try:
+        return ("caged reference", task.name, task.reference, digest(case.args), digest(case.kwargs))
+    except TypeError:
+        return None
+
+
+def _with_answer(answers, task, case):
+    """``case`` with the reference's answer as its precomputed answer, if the memo knows it."""
+    import dataclasses
+    key = _answer_key(task, case)
+    if key is None or case.precomputed is not None:
+        return case
+    found, value = answers.peek(key)
+    return dataclasses.replace(case, precomputed={"expected": value}) if found else case
+
+
 def _ended(memory_mb, case_seconds) -> str:
     return ("judging the returned model exceeded the grader's limits (%d MB of memory, %g s): a model far larger "
             "or slower than the exercise asks for?" % (memory_mb, case_seconds))
 
 
-def _request(exercise_key, task, items, memory_mb, case_seconds) -> dict[int, Verdict]:
-    """Judge items in one fork: {index: Verdict} for those settled (in order; the one running at a death fails)."""
+def _request(exercise_key, task, items, memory_mb, case_seconds) -> tuple[dict[int, Verdict], dict[int, object]]:
+    """Judge items in one fork: ({index: Verdict} for those settled (in order; the one running at a death
+    fails), {index: the reference's plain answer})."""
     seconds = case_seconds * len(items)
     payload = pickle.dumps({"exercise": exercise_key, "task": task.name, "items": items,
                             "memory_mb": memory_mb, "seconds": seconds}, protocol=pickle.HIGHEST_PROTOCOL)
@@ -190,6 +222,7 @@ def _request(exercise_key, task, items, memory_mb, case_seconds) -> dict[int, Ve
     reader = _Lines(conn, deadline)
     pid = None
     done: dict[int, Verdict] = {}
+    expected: dict[int, object] = {}
     running = None
     try:
         first = reader.line()
@@ -203,6 +236,10 @@ def _request(exercise_key, task, items, memory_mb, case_seconds) -> dict[int, Ve
                 break
             if isinstance(line.get("start"), int):
                 running = line["start"]
+                continue
+            if (isinstance(line.get("expected"), int) and 0 <= line["expected"] < len(items) and not done
+                    and running is None):
+                expected[line["expected"]] = line.get("value")   # sent before any student model is touched
                 continue
             index = line.get("index")
             if not isinstance(index, int) or not 0 <= index < len(items) or index in done:
@@ -222,7 +259,7 @@ def _request(exercise_key, task, items, memory_mb, case_seconds) -> dict[int, Ve
         stuck = running if running is not None else len(done)
         done[stuck] = Verdict(False, _ended(memory_mb, case_seconds))
         done = {k: v for k, v in done.items() if k <= stuck}
-    return done
+    return done, expected
 
 
 class _Lines:

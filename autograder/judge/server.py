@@ -19,6 +19,7 @@ limits are there for what data alone can still cost: memory and time.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import pickle
@@ -112,7 +113,19 @@ def serve(conn) -> None:
     _limit(request["memory_mb"], request["seconds"])
     from autograder import exercises, grading
     task = exercises.load(request["exercise"]).task(request["task"])
-    for index, (case, outcome) in enumerate(request["items"]):
+    items = list(request["items"])
+    # Every reference answer first, from the server's pristine state, before any student model is touched:
+    # a plain (JSON) answer goes back to the grader, which may reuse it for other students (memo.py).
+    for index, (case, outcome) in enumerate(items):
+        if case.precomputed is None and case.expect != "raises" and outcome.kind == "value":
+            try:
+                expected = grading.call_reference(task.reference, case)
+            except Exception:  # noqa: BLE001 - judge_case will meet the same error and report it
+                continue
+            items[index] = (dataclasses.replace(case, precomputed={"expected": expected}), outcome)
+            if _plain(expected):
+                conn.sendall(json.dumps({"expected": index, "value": expected}).encode() + b"\n")
+    for index, (case, outcome) in enumerate(items):
         conn.sendall(json.dumps({"start": index}).encode() + b"\n")
         try:
             verdict = grading.judge_case(task, case, outcome)
@@ -126,6 +139,21 @@ def serve(conn) -> None:
         line["index"] = index
         conn.sendall(json.dumps(line).encode() + b"\n")
     conn.close()
+
+
+def _plain(value, depth=0) -> bool:
+    """JSON data small enough to send back: dicts with string keys, lists, strings, numbers, booleans, None."""
+    if depth > 8:
+        return False
+    if value is None or isinstance(value, (bool, int, str)):
+        return not isinstance(value, str) or len(value) < 1000
+    if isinstance(value, float):
+        return value == value and abs(value) != float("inf")
+    if isinstance(value, list):          # not a tuple: JSON would give it back as a list
+        return len(value) <= 1000 and all(_plain(v, depth + 1) for v in value)
+    if isinstance(value, dict):
+        return len(value) <= 100 and all(isinstance(k, str) and _plain(v, depth + 1) for k, v in value.items())
+    return False
 
 
 def verdict_to_json(verdict) -> dict:

@@ -75,3 +75,36 @@ def run_keras_attack(path: Path) -> KerasAttackResult:
     except BaseException as exc:  # noqa: BLE001
         problems.append("grading the correct submission next raised %s: %s" % (type(exc).__name__, str(exc)[:200]))
     return KerasAttackResult(path.stem, description, not problems, "; ".join(problems), seconds)
+
+
+def run_keras_attacks_in_one_batch(jobs: int = 2) -> list[str]:
+    """Every Keras attack and a correct submission of each exercise, as one batch (warm workers, memo,
+    ``jobs`` judgements at once): problems found, [] if none. Each attack gets its header's verdicts,
+    each correct submission full marks."""
+    from autograder import batch
+    from tests.test_corpus import check_expectations
+    entries = [batch.Entry("attack%02d" % k, path.name.split("_")[0], str(path))
+               for k, path in enumerate(KERAS_ATTACKS)]
+    entries += [batch.Entry("correct-%s" % key, key, str(CORPUS / key / name)) for key, name in sorted(CORRECT.items())]
+    graded = batch.grade_all(entries, exercises.load, seed=SEED, per_student=False, jobs=jobs,
+                             limits=grading.Limits(), isolate=None)
+    problems = []
+    for item in graded:
+        name = Path(item.entry.path).name
+        if item.result is None:
+            problems.append("%s: %s" % (name, item.error))
+        elif item.entry.student.startswith("correct"):
+            lost = ["%s %s" % (t.name, t.score) for t in item.result.tasks if not t.passed]
+            if lost:
+                problems.append("%s (correct) lost marks: %s" % (name, ", ".join(lost)))
+        else:
+            path = Path(item.entry.path)
+            copy = path.with_name(".expect-batch-" + path.name)
+            try:
+                copy.write_text(path.read_text().split("\n", 1)[1])
+                check_expectations(copy, item.result)
+            except AssertionError as exc:
+                problems.append("%s: %s" % (name, str(exc).splitlines()[0][:300]))
+            finally:
+                copy.unlink(missing_ok=True)
+    return problems
