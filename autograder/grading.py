@@ -17,7 +17,7 @@ from . import checks
 from .safetext import clean
 from .child.wire import RngSeed
 from .judge import cage
-from .sandbox import Call, Limits, Outcome, TaskJob, TaskRun, run_submission
+from .sandbox import Call, GraderError, Limits, Outcome, TaskJob, TaskRun, run_submission
 from .spec import Case, Exercise, Misconception, Task, Verdict
 from .memo import Memo
 from .submission import Submission
@@ -216,9 +216,9 @@ def judge_task(task: Task, cases: list[Case], run: TaskRun, cell_problems: list[
         judge = lambda items: cage.judge_cases(cage_key, task, items, answers=memo)   # noqa: E731
         try:
             verdicts = judge(pairs) if memo is None else memo.verdicts(task, pairs, judge)
-        except Exception as exc:  # noqa: BLE001 - the catch-all per result: grading goes on
-            verdicts = [Verdict(False, "the grader could not judge this model (%s)" % type(exc).__name__)
-                        for _ in pairs]
+        except Exception as exc:  # noqa: BLE001 - the cage settles what a model does as verdicts itself:
+            # anything else is the grader's own failure, never the student's score
+            raise GraderError("the Keras judge failed (%s: %s)" % (type(exc).__name__, exc)) from exc
         for (position, case, _), verdict in zip(caged, verdicts):
             results[position] = CaseResult(case, verdict)
     passed = sum(r.verdict.passed for r in results)
