@@ -54,6 +54,12 @@ Accuracy BinaryAccuracy CategoricalAccuracy SparseCategoricalAccuracy TopKCatego
 SparseTopKCategoricalAccuracy AUC Precision Recall Mean MeanSquaredError MeanAbsoluteError
 BinaryCrossentropy CategoricalCrossentropy SparseCategoricalCrossentropy
 """.split())
+# Keras' own operations on tensors, as a functional model serializes ``inputs / 255.0`` or ``x + y``:
+# elementwise arithmetic and simple reductions, nothing that names a function
+OPS = frozenset("""
+Add Subtract Multiply Divide TrueDivide FloorDivide Negative Absolute Square Sqrt Power Maximum Minimum
+Mean Sum Clip Reshape Transpose Concatenate ExpandDims Squeeze
+""".split())
 # (module as Keras serializes it, allowed class names)
 ALLOWED = {
     "keras.layers": LAYERS,
@@ -68,6 +74,7 @@ ALLOWED = {
     "keras.optimizers": OPTIMIZERS,
     "keras.losses": LOSSES,
     "keras.metrics": METRICS,
+    "keras.src.ops.numpy": OPS,
 }
 ACTIVATIONS = frozenset("""
 celu elu exponential gelu glu hard_shrink hard_sigmoid hard_silu hard_swish hard_tanh leaky_relu linear
