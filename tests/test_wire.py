@@ -89,7 +89,7 @@ def test_every_malformed_result_fails_its_own_case_and_nothing_raises():
         (b"E", {"event": "task_end", "task": 1, "status": "ok"}, b""),
     ]
     finished, cells = _collect(frames)
-    assert cells == [{"cell": 2, "status": "raised", "error": None}]
+    assert cells == [{"cell": 2, "status": "raised", "error": None, "line": None}]
     f, g = finished["f"], finished["g"]
     assert f.outcomes["c0"].value.tolist() == [0.0, 1.0, 2.0]
     assert "malformed" in f.outcomes["c1"].value.type_name and "malformed" in g.outcomes["c0"].value.type_name
