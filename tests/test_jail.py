@@ -179,11 +179,14 @@ def test_gradescope_uses_the_fallback_jail_and_keeps_the_grader_private(tmp_path
         assert conv["score"] == 0, conv   # the reference could not be read
         assert not os.path.exists(os.path.join(root, "results", "pwned.txt"))
         assert "pwned" not in open(os.path.join(root, "results", "results.json")).read()
-        # where no jail works at all: an autograder failure (exit 3), never a score
+        # where no jail works at all: an autograder failure that says why, never a score
+        os.remove(os.path.join(root, "results", "results.json"))
         refused = subprocess.run(jailenv.userns_disabled(["bash", os.path.join(root, "source", "run_autograder")]),
                                  env=env, capture_output=True, text=True, timeout=600)
-        assert refused.returncode == jail.EXIT_NO_JAIL, refused.stdout + refused.stderr
+        assert refused.returncode != 0, refused.stdout + refused.stderr
         assert "No jail for student code works here" in refused.stderr
-        assert not os.path.exists(os.path.join(root, "results", "results.json"))
+        failure = json.load(open(os.path.join(root, "results", "results.json")))
+        assert "score" not in failure and failure["tests"] == [], failure
+        assert "No jail for student code works here" in failure["output"] and "not your score" in failure["output"]
     finally:
         shutil.rmtree(root, ignore_errors=True)
