@@ -1,5 +1,6 @@
 """The adversarial suite: every attack in tests/attacks/ is blocked, at each isolation level."""
 import os
+import pathlib
 import re
 import subprocess
 import sys
@@ -154,3 +155,62 @@ def test_keras_attacks_in_one_batch():
     from tests.attacks.keras.harness import run_keras_attacks_in_one_batch
     problems = run_keras_attacks_in_one_batch()
     assert not problems, "\n".join(problems)
+
+
+def test_every_attack_and_the_correct_samples_of_ex1_to_ex7_in_one_batch(tmp_path):
+    """Issue 12's done-when: the hostile results, the Keras attacks and each exercise's correct sample in one
+    batch: it finishes, writes every export, holds every attack and gives every correct sample full marks."""
+    import shutil
+    from autograder import batch, exercises, exports
+    from tests.attacks.harness import HERE, LIMITS
+    from tests.attacks.keras.harness import KERAS_ATTACKS
+    from tests.test_corpus import check_expectations
+    hostile = ["deep_result", "forged_events", "lying_integer", "str_slice", "rewrite_results", "fifo_files",
+               "deep_directories", "ansi_message", "many_references", "leak_hidden_args"]
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    entries = []
+    for name in hostile:
+        path = folder / (name + ".py")
+        path.write_text((HERE / (name + ".py")).read_text().replace("{MARKER}", "cnn-attack-batch"))
+        entries.append(batch.Entry(name, "ex1", str(path)))
+    for k, path in enumerate(KERAS_ATTACKS):
+        entries.append(batch.Entry("keras%02d" % k, path.name.split("_")[0], str(path)))
+    for key in ["ex%d" % n for n in range(1, 8)]:
+        sample = folder / ("correct-%s.ipynb" % key)
+        shutil.copy(REPO / "exercises" / key / "samples" / "correct.ipynb", sample)
+        entries.append(batch.Entry("correct-" + key, key, str(sample)))
+    graded = batch.grade_all(entries, exercises.load, seed=5, per_student=True, jobs=2, limits=LIMITS,
+                             isolate=True)
+    assert len(graded) == len(entries)
+    problems = []
+    for item in graded:
+        student = item.entry.student
+        if item.result is None:
+            problems.append("%s: no result (%s)" % (student, item.error))
+        elif student.startswith("correct-"):
+            problems += ["%s: %s %s/%s" % (student, t.name, t.score, t.max_score)
+                         for t in item.result.tasks if not t.passed]
+        elif student in hostile:
+            if item.result.tasks[0].score != 0:
+                problems.append("%s scored %s on the attacked task" % (student, item.result.tasks[0].score))
+        else:
+            source = pathlib.Path(item.entry.path)
+            copy = tmp_path / source.name
+            copy.write_text(source.read_text().split("\n", 1)[1])   # the '# expect:' line first
+            try:
+                check_expectations(copy, item.result)
+            except AssertionError as exc:
+                problems.append("%s: %s" % (source.name, str(exc).splitlines()[0][:200]))
+    assert not problems, "\n".join(problems)
+    out = tmp_path / "out"
+    out.mkdir()
+    exports.write_csv(graded, str(out / "grades.csv"))
+    exports.write_junit(graded, str(out / "junit.xml"))
+    exports.write_markdown(graded, str(out / "summary.md"))
+    exports.write_gradescope(graded, str(out / "gradescope"))
+    exports.write_html(graded, str(out / "html"))
+    written = {p.name for p in (out / "gradescope").iterdir()}
+    assert written == {e.entry.student for e in graded}, written
+    csv_text = (out / "grades.csv").read_text()
+    assert all(("correct-ex%d" % n) in csv_text for n in range(1, 8))
