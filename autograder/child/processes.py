@@ -170,8 +170,17 @@ def _end_leftovers():
     False if some survive (the worker then stops; the grader starts another).
     """
     me = os.getpid()
-    for _ in range(200):
-        others = [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) != me]
+    return _kill_until_gone(lambda: [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) != me])
+
+
+def _kill_until_gone(find, rounds=200):
+    """SIGKILL the pids ``find()`` names, reap what are (or, as init, became) our children, until it names
+    none: True; False if some survive ``rounds`` rounds or ``find`` fails (OSError, ValueError)."""
+    for _ in range(rounds):
+        try:
+            others = find()
+        except (OSError, ValueError):
+            return False
         if not others:
             return True
         for pid in others:
@@ -179,13 +188,13 @@ def _end_leftovers():
                 os.kill(pid, signal.SIGKILL)
             except OSError:
                 pass
-        while True:   # reap them (children and, as init, orphans)
+        while True:
             try:
                 if os.waitpid(-1, os.WNOHANG)[0] == 0:
                     break
             except ChildProcessError:
                 break
-        time.sleep(0.005)
+        time.sleep(0.002)
     return False
 
 
@@ -223,37 +232,22 @@ def _end_uid_leftovers(uid, gid, group=None):
             break
         time.sleep(0.01)
     for folder in ("/tmp", "/var/tmp", "/dev/shm"):
-        _remove_owned(folder, uid)
+        _empty(folder, uid)
     return not _uid_processes(uid)
 
 
 def _end_group_leftovers(group, uid):
+    """End every process in the worker's cgroup ``group`` but the worker; remove ``uid``'s temporary files."""
     me = os.getpid()
     procs = os.path.join(group, "cgroup.procs")
-    for _ in range(200):
-        try:
-            with open(procs) as handle:
-                others = [int(line) for line in handle if line.strip() and int(line) != me]
-        except (OSError, ValueError):
-            return False
-        if not others:
-            break
-        for pid in others:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-        while True:
-            try:
-                if os.waitpid(-1, os.WNOHANG)[0] == 0:
-                    break
-            except ChildProcessError:
-                break
-        time.sleep(0.005)
-    else:
+
+    def members():
+        with open(procs) as handle:
+            return [int(line) for line in handle if line.strip() and int(line) != me]
+    if not _kill_until_gone(members):
         return False
     for folder in ("/tmp", "/var/tmp", "/dev/shm"):
-        _remove_owned(folder, uid)
+        _empty(folder, uid)
     return True
 
 
@@ -269,8 +263,9 @@ def _uid_processes(uid):
     return found
 
 
-def _remove_owned(folder, uid):
-    """Remove what ``uid`` left directly in ``folder`` (a shared, sticky temporary folder)."""
+def _empty(folder, owner=None):
+    """Remove everything inside ``folder`` (or only what uid ``owner`` left there, in a shared, sticky
+    temporary folder), never following links."""
     import shutil
     try:
         names = os.listdir(folder)
@@ -279,30 +274,8 @@ def _remove_owned(folder, uid):
     for name in names:
         path = os.path.join(folder, name)
         try:
-            info = os.lstat(path)
-        except OSError:
-            continue
-        if info.st_uid != uid:
-            continue
-        try:
-            if os.path.isdir(path) and not os.path.islink(path):
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                os.unlink(path)
-        except OSError:
-            pass
-
-
-def _empty(folder):
-    """Remove everything inside ``folder`` (the sandbox's private /tmp), never following links."""
-    import shutil
-    try:
-        names = os.listdir(folder)
-    except OSError:
-        return
-    for name in names:
-        path = os.path.join(folder, name)
-        try:
+            if owner is not None and os.lstat(path).st_uid != owner:
+                continue
             if os.path.isdir(path) and not os.path.islink(path):
                 shutil.rmtree(path, ignore_errors=True)
             else:

@@ -73,7 +73,8 @@ import wire  # noqa: E402
 from cells import (WALL_GRACE, _CELL_LIMITS, _compile_cell, _cut_before, _exec_cells,  # noqa: E402
                    _fresh_namespace, _short, task_deadline, wall_backstop)
 from processes import (_describe, _empty, _end_leftovers, _end_namespace, _end_uid_leftovers,  # noqa: E402
-                       _fork_limited, _kill_and_reap, _kill_group, _not_dumpable, _pidfd, _pids, _zombie)
+                       _fork_limited, _kill_and_reap, _kill_group, _kill_until_gone, _not_dumpable, _pidfd,
+                       _pids, _zombie)
 
 del sys.path[0]
 
@@ -298,22 +299,7 @@ def _fresh_between_tasks(jobdir):
     if me == 1:   # the job is the init of a PID namespace of its own (confine.py)
         _end_namespace()
     else:
-        for _ in range(100):
-            others = [pid for pid in _pids() if pid not in (1, me) and not _zombie(pid)]
-            if not others:
-                break
-            for pid in others:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except OSError:
-                    pass
-            while True:   # reap what were this process's children
-                try:
-                    if os.waitpid(-1, os.WNOHANG)[0] == 0:
-                        break
-                except ChildProcessError:
-                    break
-            time.sleep(0.002)
+        _kill_until_gone(lambda: [pid for pid in _pids() if pid not in (1, me) and not _zombie(pid)], rounds=100)
     for folder in ("/tmp", "/dev/shm"):
         _empty(folder)
     _empty_jobs(os.path.dirname(jobdir))
