@@ -32,6 +32,11 @@ OPEN = {
             "fill_tmp": "the host's /tmp and /dev/shm are shared (swept after each job, but not capped)"}),
         "read_mountinfo": "the host's mounts are visible without a mount namespace",
         "read_grader_memory": "command lines in /proc are visible without a PID namespace (memory is not)",
+        # a task runs as the same uid as its job process, with no PID namespace: it can end that process;
+        # the tasks not yet run are retried, but the retry is sometimes lost too (seen in about half the runs
+        # of this table). It costs only the attacker's own tasks, never another student's
+        "kill_parent": "a task can end its own job process (same uid, no PID namespace)",
+        "kill_everything": "a task can end its own job process (same uid, no PID namespace)",
     },
 }
 

@@ -148,7 +148,7 @@ def run_attack(path: Path, isolate: "bool | str" = True, hidden: bool = True) ->
     if attacked.score > 0:
         problems.append("the attacking task scored %s" % attacked.score)
     if not control.passed:
-        problems.append("the correct task beside it lost marks (%s)" % control.score)
+        problems.append("the correct task beside it lost marks (%s: %s)" % (control.score, _first_line(control)))
     if listener.connections:
         problems.append("%d network connection(s) got through" % listener.connections)
     if wrote:
