@@ -18,9 +18,10 @@ Isolation levels, strongest first:
     worker, which after the job ends every process in its cgroup and removes
     the jail user's files from /tmp, /var/tmp and /dev/shm. Weaker than
     namespaces: the host's mounts, process list and command lines are
-    visible, the job folder is on the host's disk without a quota, and a job
-    could signal a process of the jail user outside its own where the
-    kernel's Landlock is older than ABI 6. Where no cgroup is writable, the
+    visible, the job folder is on the host's disk with a polled quota, a task
+    can end its own job process (the attacker's other tasks may then be
+    lost), and a job could signal a process of the jail user outside its own
+    where the kernel's Landlock is older than ABI 6. Where no cgroup is writable, the
     clean-up signals every process of the jail user: do not run such a
     grader beside a namespaces one (whose bubblewrap runs as that user) on
     the same host.
