@@ -265,20 +265,18 @@ def _uid_processes(uid):
 
 def _empty(folder, owner=None):
     """Remove everything inside ``folder`` (or only what uid ``owner`` left there, in a shared, sticky
-    temporary folder), never following links."""
-    import shutil
+    temporary folder), however deep, never following links. False if something stays."""
     try:
         names = os.listdir(folder)
     except OSError:
-        return
+        return False
+    kept = True
     for name in names:
         path = os.path.join(folder, name)
         try:
             if owner is not None and os.lstat(path).st_uid != owner:
                 continue
-            if os.path.isdir(path) and not os.path.islink(path):
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                os.unlink(path)
         except OSError:
-            pass
+            continue
+        kept = wire.remove_tree(path) and kept
+    return kept

@@ -109,19 +109,10 @@ def serve(config):
         if config.get("sandboxed"):
             for folder in ("/tmp", "/dev/shm"):
                 _empty(folder)
-            clean = _empty_jobs(config["jobs"]) and clean
+            clean = _empty(config["jobs"]) and clean
         wire.write_all(control_out, wire.frame(b"D", {"job": name, "status": status, "clean": clean}))
         if not clean:
             break
-
-
-def _empty_jobs(folder):
-    """Remove everything in the job folder (/jobs), however deep; False if something stays."""
-    try:
-        names = os.listdir(folder)
-    except OSError:
-        return False
-    return all([wire.remove_tree(os.path.join(folder, name)) for name in names])
 
 
 def _next_job(control_in):
@@ -302,13 +293,13 @@ def _fresh_between_tasks(jobdir):
         _kill_until_gone(lambda: [pid for pid in _pids() if pid not in (1, me) and not _zombie(pid)], rounds=100)
     for folder in ("/tmp", "/dev/shm"):
         _empty(folder)
-    _empty_jobs(os.path.dirname(jobdir))
+    _empty(os.path.dirname(jobdir))
     _fresh_folders(jobdir)
 
 
 def _fresh_folders(jobdir):
     """Empty the job's folders (however deep) and start again in a new, empty work folder."""
-    _empty_jobs(jobdir)
+    _empty(jobdir)
     for folder in ("work", "out"):
         os.makedirs(os.path.join(jobdir, folder), mode=0o700, exist_ok=True)
     os.chdir(os.path.join(jobdir, "work"))
