@@ -13,7 +13,8 @@ REPO = Path(__file__).resolve().parent.parent
 KIT_PYTHON = ("import runpy, sys\n"
               "sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in (\n"
               "    type(f).__module__ + getattr(f, '__module__', '') + getattr(f, '__name__', '')).lower()]\n"
-              "sys.path[:] = [p for p in sys.path if not p.startswith(%r)]\n"
+              # a virtual environment inside the checkout (as CI makes one) stays: it is the student's Python
+              "sys.path[:] = [p for p in sys.path if not p.startswith(%r) or p.startswith(sys.prefix + '/')]\n"
               "script = sys.argv[1]\n"
               "sys.argv = [script] + sys.argv[2:]\n"
               "runpy.run_path(script, run_name='__main__')\n" % str(REPO))
