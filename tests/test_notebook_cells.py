@@ -35,7 +35,9 @@ def test_plain_python_does_not_load_ipython():
               "cells._compile_cell(1, '%matplotlib inline\\n')\n"
               "print(bool(cells._TRANSFORMER), 'IPython' in sys.modules)\n")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
-    assert out.split() == ["False", "False", "True", "False"], out
+    # the magic loads the transformer; whether that imports IPython itself depends on its version
+    # (IPython 9's inputtransformer2 imports IPython.utils, a fast import there), so it is not asserted
+    assert out.split()[:3] == ["False", "False", "True"], out
 
 
 def test_syntax_error_names_its_line():

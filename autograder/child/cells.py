@@ -132,8 +132,9 @@ _TRANSFORMER = []
 def _ipython_transform(source):
     """IPython's ``TransformerManager().transform_cell(source)``, or None if IPython is not installed.
 
-    The module is loaded from its file, without the IPython package (whose import takes a second): it
-    needs only the standard library.
+    The module is loaded from its file, only when a cell needs it, and without importing the IPython
+    package where the transformer allows (IPython 8's does: its package import takes a second; IPython
+    9's transformer imports ``IPython.utils``, a fast import there).
     """
     if not _TRANSFORMER:
         manager = None
