@@ -389,6 +389,8 @@ def jail_check():
     results = jail.check_all()
     for result in results:
         click.echo("%-12s %s  %s" % (result.level, "works" if result.works else "refused", result.why))
+    for note in jail.notes():
+        click.echo("note: " + note)
     working = [r.level for r in results if r.works]
     if working:
         click.echo("isolation here: %s" % working[0])

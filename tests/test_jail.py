@@ -27,6 +27,14 @@ def test_jail_check_names_the_level_that_works_here():
     assert "namespaces   works" in done.stdout and "isolation here: namespaces" in done.stdout
 
 
+def test_jail_check_notes_a_virtual_environment_inside_the_checkout(monkeypatch):
+    """Its bound host path would show in the sandbox's mountinfo (the read_mountinfo attack)."""
+    monkeypatch.setattr(workers, "_python_paths", lambda: {"/usr", os.path.join(REPO, ".venv")})
+    assert len(jail.notes()) == 1 and ".venv is inside this checkout" in jail.notes()[0]
+    monkeypatch.setattr(workers, "_python_paths", lambda: {"/usr", REPO + "-venv"})
+    assert jail.notes() == []
+
+
 def test_a_graded_result_names_its_isolation():
     done = _run([sys.executable, "cli.py", "grade", "ex1", CORRECT, "--format", "json"])
     assert done.returncode == 0, done.stderr

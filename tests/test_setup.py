@@ -52,7 +52,8 @@ def outside():
 def test_readme_commands_name_a_venv_python3_and_no_bare_pip():
     for heading in ("1. Install, and check a shipped correct solution", "2. Run the tests"):
         command = readme_command(heading)
-        assert "python3 -m venv .venv && . .venv/bin/activate" in command
+        # the environment is outside the checkout: a bound folder's host path shows in the sandbox's mountinfo
+        assert "python3 -m venv ~/.venvs/cnn && . ~/.venvs/cnn/bin/activate" in command
         before_venv = command.split("python3 -m venv")[0]
         assert "pip " not in before_venv and "python " not in before_venv, command
     ci = subprocess.run(["bash", "-c", "grep -m1 '^    .*pip install -e \"\\.\\[test\\]\".*python -m pytest' README.md"],
@@ -73,8 +74,9 @@ def test_readme_install_command_in_a_fresh_venv_from_outside(outside):
                           capture_output=True, text=True, timeout=3000)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "10/10 on the public checks" in done.stdout
-    assert (clone / ".venv" / "pyvenv.cfg").exists()
+    venv = outside / "home" / ".venvs" / "cnn"
+    assert (venv / "pyvenv.cfg").exists() and not (clone / ".venv").exists()
     # the environment is the project's own: it imports the copy, not the repository
-    where = subprocess.run([str(clone / ".venv" / "bin" / "python"), "-c", "import autograder; print(autograder.__file__)"],
+    where = subprocess.run([str(venv / "bin" / "python"), "-c", "import autograder; print(autograder.__file__)"],
                            cwd=outside, capture_output=True, text=True, env=new_user_env(outside / "home"))
     assert where.stdout.startswith(str(clone)), where.stdout + where.stderr

@@ -253,6 +253,19 @@ def explain(tried: list[Probe]) -> str:
     return "\n".join(lines)
 
 
+def notes() -> list[str]:
+    """Warnings about this installation that weaken the jail without breaking it (for `jail check`)."""
+    from ..workers import _python_paths
+    repo = os.path.realpath(REPO)
+    inside = [p for p in sorted(_python_paths()) if p == repo or p.startswith(repo + os.sep)]
+    if not inside:
+        return []
+    return ["the Python installation %s is inside this checkout: the sandbox's mount table "
+            "(/proc/self/mountinfo) shows a bound folder's host path, so student code can learn where the "
+            "grader's files are; make the virtual environment outside it (the README uses ~/.venvs/cnn)"
+            % inside[0]]
+
+
 # ----------------------------------------------------------------------------
 # set-up (as root)
 
