@@ -201,3 +201,73 @@ def test_plain_reference_answers_come_back_and_are_reused():
     assert cage._with_answer(memo, task, case).precomputed == {"expected": value}
     second = cage.judge_cases("ex7", task, [(case, outcome)], answers=memo)[0]
     assert second.passed, second.message
+
+
+# ------------------------------------------------------------------ the request channel: data, never a pickle
+
+def _read_back(frame):
+    from autograder.judge import request
+    read_end, write_end = os.pipe()
+    os.write(write_end, frame)     # small enough for the pipe's buffer
+    os.close(write_end)
+    try:
+        return request.read(read_end, seconds=10)
+    finally:
+        os.close(read_end)
+
+
+def test_a_request_crosses_to_the_judge_as_it_was_sent():
+    from autograder.child.wire import RngSeed, Unsupported
+    from autograder.judge import request
+    from autograder.sandbox import Outcome
+    from autograder.spec import Case
+    case = Case("4x4 input, n = 2", (np.arange(6, dtype=np.float32).reshape(2, 3), 2, (3, 3), RngSeed(7)),
+                {"padding": "same", "scale": np.int16(-3)}, expect="value", hidden=True,
+                precomputed={"expected": [True, False]})
+    outcome = Outcome("value", value={"config": "{}", "weights": [np.ones((2, 2)), np.zeros(3, dtype=np.int8)],
+                                      "odd": Unsupported("a generator")},
+                      error=None, args_after=[np.float32(1.5)], seconds=0.25)
+    got = _read_back(request.encode("ex5", "build_residual_model", [(case, outcome)], 512, 30.0))
+    assert (got["exercise"], got["task"], got["memory_mb"], got["seconds"]) == ("ex5", "build_residual_model", 512, 30.0)
+    (case2, outcome2), = got["items"]
+    assert (case2.label, case2.expect, case2.hidden, case2.precomputed) == (case.label, "value", True, case.precomputed)
+    assert type(case2.args) is tuple and case2.args[1:3] == (2, (3, 3))
+    assert case2.args[0].dtype == np.float32 and case2.args[0].tolist() == case.args[0].tolist()
+    assert type(case2.args[3]) is RngSeed and case2.args[3] == 7      # a seed stays a seed (call_reference uses it)
+    assert case2.kwargs["scale"].dtype == np.int16 and case2.kwargs["scale"] == -3
+    assert outcome2.kind == "value" and outcome2.seconds == 0.25 and outcome2.args_after[0].dtype == np.float32
+    weights = outcome2.value["weights"]
+    assert weights[1].dtype == np.int8 and weights[0].tolist() == [[1.0, 1.0], [1.0, 1.0]]
+    assert isinstance(outcome2.value["odd"], Unsupported) and outcome2.value["odd"].type_name == "a generator"
+
+
+def test_a_case_the_wire_cannot_carry_is_refused_before_sending():
+    from autograder.judge import request
+    from autograder.sandbox import Outcome
+    from autograder.spec import Case
+    with pytest.raises(ValueError, match="cannot carry"):
+        request.encode("ex5", "t", [(Case("x", (object(),)), Outcome("value", value=1))], 512, 1.0)
+
+
+def test_the_judge_server_never_unpickles_a_request(tmp_path):
+    """Attack: whoever reaches the judge's socket sends a pickle that runs a command when loaded."""
+    import pickle
+    import socket
+    import struct
+    from autograder.judge import cage
+    marker = tmp_path / "ran"
+
+    class Boom:
+        def __reduce__(self):
+            return (os.system, ("touch %s" % marker,))
+    payload = pickle.dumps({"exercise": "ex7", "task": "freeze_all_but_last", "items": [Boom()],
+                            "memory_mb": 512, "seconds": 10.0})
+    conn = cage._SERVER.connect()
+    reader = cage._Lines(conn, time.monotonic() + 120)
+    assert isinstance(reader.line().get("pid"), int)
+    conn.sendall(struct.pack("!Q", len(payload)) + payload)   # as the grader used to frame its pickles
+    conn.shutdown(socket.SHUT_WR)
+    assert reader.line() is None                              # refused: no verdict, the fork ended
+    conn.close()
+    time.sleep(1)
+    assert not marker.exists()

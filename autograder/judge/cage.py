@@ -5,8 +5,9 @@ judge server (autograder/judge/server.py), which forks a fresh process with
 Keras already imported for each request; that process rebuilds, runs and
 trains the student's models under an address-space limit, a CPU limit and a
 wall-clock alarm, and answers with one JSON line per verdict. The grader
-never imports Keras itself, never unpickles what comes back (JSON, size-
-capped, every field checked) and kills a judgement that overruns its
+never imports Keras itself, sends only data (``request.py``: the wire format,
+no pickle), never unpickles what comes back (JSON, size-capped, every field
+checked) and kills a judgement that overruns its
 deadline; whatever a model does to Keras' global state ends with its process.
 
 Before anything is sent, each model payload's config is checked against the
@@ -21,17 +22,15 @@ from __future__ import annotations
 import atexit
 import json
 import os
-import pickle
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import threading
 import time
 
 from ..spec import Verdict
-from . import allow
+from . import allow, request
 
 MEMORY_MB = 2048          # address space a judgement may add to the server's
 CASE_SECONDS = 120.0      # CPU and wall-clock time per case judged (a classifier trains 10 epochs)
@@ -219,8 +218,7 @@ def _request(exercise_key, task, items, memory_mb, case_seconds) -> tuple[dict[i
     """Judge items in one fork: ({index: Verdict} for those settled (in order; the one running at a death
     fails), {index: the reference's plain answer})."""
     seconds = case_seconds * len(items)
-    payload = pickle.dumps({"exercise": exercise_key, "task": task.name, "items": items,
-                            "memory_mb": memory_mb, "seconds": seconds}, protocol=pickle.HIGHEST_PROTOCOL)
+    payload = request.encode(exercise_key, task.name, items, memory_mb, seconds)
     conn = _SERVER.connect()
     deadline = time.monotonic() + seconds + 30.0
     reader = _Lines(conn, deadline)
@@ -233,7 +231,7 @@ def _request(exercise_key, task, items, memory_mb, case_seconds) -> tuple[dict[i
         if first is None or not isinstance(first.get("pid"), int):
             raise CageUnavailable("the Keras judge process did not answer")
         pid = first["pid"]
-        conn.sendall(struct.pack("!Q", len(payload)) + payload)
+        conn.sendall(payload)
         while len(done) < len(items):
             line = reader.line()
             if line is None:

@@ -5,8 +5,8 @@ data (NumPy only: no TensorFlow operation runs here, because a process that
 has run one cannot fork safely), says it is ready, then waits on the control
 socket FD for requests. Each request is one socket, passed with SCM_RIGHTS;
 for each, the server forks. The fork limits itself (address space, CPU time,
-a wall-clock alarm whose default action ends it), reads the request (pickled
-by the grader, which is trusted, into this process), judges each (case,
+a wall-clock alarm whose default action ends it), reads the request (data in
+the wire format, ``request.py``: never a pickle), judges each (case,
 outcome) with the exercise's own judging function, and writes one JSON line
 per verdict. The fork never writes anything the server keeps: whatever a
 student's model does to Keras' global state dies with the fork, so the next
@@ -22,11 +22,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import pickle
 import resource
 import signal
 import socket
-import struct
 import sys
 
 READY = b"R"
@@ -65,6 +63,7 @@ def _warm() -> None:
     from autograder import keras_checks
     keras_checks.keras()
     from autograder import exercises
+    from autograder.judge import request  # noqa: F401 - each fork reads its request with it
     for key in ("ex4", "ex5", "ex6", "ex7"):
         try:
             exercises.load(key)
@@ -94,22 +93,11 @@ def _limit(memory_mb: int, seconds: float) -> None:
     signal.alarm(int(seconds) + 1)
 
 
-def _read_exactly(conn, n: int) -> bytes:
-    chunks = []
-    while n:
-        chunk = conn.recv(min(n, 1 << 20))
-        if not chunk:
-            raise EOFError
-        chunks.append(chunk)
-        n -= len(chunk)
-    return b"".join(chunks)
-
-
 def serve(conn) -> None:
     """One request: {"exercise", "task", "items": [(case, outcome)], "memory_mb", "seconds"}."""
     conn.sendall(json.dumps({"pid": os.getpid()}).encode() + b"\n")
-    size = struct.unpack("!Q", _read_exactly(conn, 8))[0]
-    request = pickle.loads(_read_exactly(conn, size))   # from the grader (trusted), never from a child
+    from autograder.judge.request import read
+    request = read(conn.fileno())
     _limit(request["memory_mb"], request["seconds"])
     from autograder import exercises, grading
     task = exercises.load(request["exercise"]).task(request["task"])
