@@ -167,6 +167,7 @@ def _run_submission(cells, jobs, limits, isolation, preload, pool):
     tasks: dict[str, TaskRun] = {}
     cell_report: list[dict] = []
     pending = list(jobs)
+    died_in: set[str] = set()   # tasks during which the job process has died once already
     try:
         attempt = 0
         while pending:
@@ -180,8 +181,14 @@ def _run_submission(cells, jobs, limits, isolation, preload, pool):
             started_unfinished = [j for j in pending if j.name not in finished]
             if not started_unfinished:
                 break
-            # The child died inside the first unfinished task: that task fails, the rest go again.
+            # The child died inside the first unfinished task. The first time, that task goes again with the
+            # rest, in a fresh worker: a death the task did not cause (seen now and then at uid+seccomp) must
+            # not cost it its marks. A task the job dies in twice fails; the rest go again.
             victim = started_unfinished[0]
+            if victim.name not in died_in:
+                died_in.add(victim.name)
+                pending = started_unfinished
+                continue
             tasks[victim.name] = TaskRun(victim.name, "lost", "the grading process was ended",
                                          {c.id: Outcome("lost") for c in victim.calls}, "")
             pending = started_unfinished[1:]

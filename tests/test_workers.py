@@ -73,3 +73,19 @@ class _Lend:
 
     def close(self):
         pass
+
+
+def test_a_job_process_that_dies_once_in_a_task_costs_that_task_nothing(tmp_path):
+    """A death the task did not cause (it happens now and then at uid+seccomp) is retried; twice, it fails."""
+    marker = tmp_path / "died-once"
+    once = ("import os, signal\n"
+            "def flaky(x):\n"
+            "    if not os.path.exists(%r):\n"
+            "        open(%r, 'w').close()\n"
+            "        os.kill(os.getppid(), signal.SIGKILL)   # the job process, as an outside failure would\n"
+            "    return x + 1\n" % (str(marker), str(marker)))
+    always = "import os, signal\ndef doomed(x):\n    os.kill(os.getppid(), signal.SIGKILL)\n"
+    jobs = [TaskJob("flaky", [Call("c0", (1,))], 5.0), TaskJob("doomed", [Call("c0", (1,))], 5.0)] + JOB
+    run = run_submission([once + always + SOURCE], jobs, Limits(), False, ())
+    assert marker.exists() and run.tasks["flaky"].outcomes["c0"].value == 2
+    assert run.tasks["doomed"].outcomes["c0"].kind == "lost" and _value(run) == 42
