@@ -19,6 +19,8 @@ can carry only data, whoever wrote it.
 """
 from __future__ import annotations
 
+import time
+
 from ..child import wire
 from ..sandbox import Outcome
 from ..spec import Case
@@ -59,7 +61,6 @@ def read(fd: int, seconds: float = 120.0) -> dict:
 
     Raises wire.WireError on anything malformed, TimeoutError if it has not all come within ``seconds``.
     """
-    import time
     got = wire.read_frame(fd, time.monotonic() + seconds, max_header=MAX_HEADER, max_blob=MAX_BLOB)
     if got is None or got[0] != KIND:
         raise wire.WireError("not a judgement request")
